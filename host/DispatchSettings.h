@@ -1,0 +1,49 @@
+// What the dispatcher needs from the configuration, already parsed and checked by Config.
+#ifndef EVENTBUS_HOST_DISPATCHSETTINGS_H
+#define EVENTBUS_HOST_DISPATCHSETTINGS_H
+
+#include <cstddef>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace eventbus {
+
+/// One event service (EventServices entry). url is http(s)://... for EventGate or file:/path for
+/// the embedded JSON-lines target.
+struct ServiceSettings {
+    std::string name;
+    std::string url;
+    double timeoutSeconds = 10;       ///< request timeout; the extension's default for 0/missing
+    double connectTimeoutSeconds = 5;
+    int connections = 2;              ///< keep-alive pool size = concurrent requests
+    bool forwardClientIp = false;     ///< x_client_ip_forwarding_enabled
+    bool hasty = false;               ///< append ?hasty=true (EventGate answers 202 before validating)
+    size_t maxBatchBytes = 4194304;   ///< EventBusMaxBatchByteSize; never above EventGate's limit
+    size_t maxBatchEvents = 1000;
+    int lingerMs = 20;                ///< how long a partial batch waits for more events
+    int backoffBaseMs = 100;          ///< first retry delay (before jitter)
+    int backoffMaxMs = 30000;         ///< cap of the exponential backoff
+};
+
+/// One stream configuration entry (EventStreamConfig). name is exact, or a regex written /.../.
+struct StreamSettings {
+    std::string name;
+    std::string service; ///< empty: the default service
+    bool enabled = true;
+};
+
+struct DispatchSettings {
+    std::string enable = "TYPE_ALL";     ///< EnableEventBus: "TYPE_A|TYPE_B" or an integer 0..7
+    std::string defaultService;          ///< EventServiceDefault
+    bool streamConfig = false;           ///< false: every stream goes to the default service
+    std::vector<StreamSettings> streams; ///< in declaration order (regex keys are tried in order)
+    std::map<std::string, std::string> streamNamesMap; ///< EventBusStreamNamesMap
+    std::vector<ServiceSettings> services;
+    std::string deadLetterPath;          ///< JSON lines of dead letters with their reason
+    size_t memoryBudgetBytes = 256u << 20; ///< every queued, batched and in-flight copy counts
+};
+
+} // namespace eventbus
+
+#endif
