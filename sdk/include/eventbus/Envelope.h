@@ -49,7 +49,7 @@ struct ModernMeta {
     std::string uri;
     std::string id;     ///< empty: uuidV4()
     std::string domain;
-    std::string dt;
+    std::string dt;     ///< empty: nowDt()
     std::string requestId;
 };
 

@@ -2,6 +2,9 @@
 // RapidJSON values. Every byte the PHP extension signs, sends or compares goes through this
 // encoding, so plugins that must be byte-compatible with it use these functions, not a generic
 // JSON writer.
+//
+// Parse input with rapidjson's default flags (no kParseValidateEncodingFlag): binary strings must
+// survive parsing so that replaceBinaryValue can turn them into data: URIs, as the PHP code does.
 #ifndef EVENTBUS_PHPJSON_H
 #define EVENTBUS_PHPJSON_H
 
@@ -24,8 +27,12 @@ public:
 /// escaped, control bytes as \u00xx (lowercase hex), floats in PHP's shortest round-trip form
 /// (10.0 -> 10, 1e25 -> 1.0e+25). Key order is kept. Throws EncodeError on invalid UTF-8.
 std::string encode(const rapidjson::Value& v);
-/// Appends the encoding of v to out (same rules, same error).
+/// Appends the encoding of v to out (same rules, same error; out is unchanged on error).
 void encodeTo(std::string& out, const rapidjson::Value& v);
+/// Encodes v as PHP re-encodes it after json_decode($text, true): an object whose keys are exactly
+/// "0".."n-1" in order, and so also {}, becomes a list ([] for {}). encode() writes objects as
+/// objects; this variant is for byte-comparisons with PHP, such as the job signature check (section 7).
+std::string encodeAsPhpRoundTrip(const rapidjson::Value& v);
 /// Appends a JSON string literal for s (with quotes) under the same rules. Throws on invalid UTF-8.
 void appendString(std::string& out, std::string_view s);
 /// Appends a double as PHP writes it with serialize_precision = -1.

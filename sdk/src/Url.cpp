@@ -1,0 +1,58 @@
+#include "eventbus/Url.h"
+
+namespace eventbus {
+
+namespace {
+
+/// Bytes that wfUrlencode leaves literal: urlencode's unreserved set plus the ones it restores.
+bool staysLiteral(unsigned char c) {
+    if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) return true;
+    switch (c) {
+    case '-': case '_': case '.':
+    case ';': case '@': case '$': case '!': case '*': case '(': case ')': case ',': case '/': case '~': case ':':
+        return true;
+    default:
+        return false;
+    }
+}
+
+} // namespace
+
+std::string wfUrlencode(std::string_view s) {
+    static const char kHex[] = "0123456789ABCDEF";
+    std::string out;
+    out.reserve(s.size() * 3);
+    for (char ch : s) {
+        const auto c = static_cast<unsigned char>(ch);
+        if (staysLiteral(c)) {
+            out += ch;
+        } else if (c == ' ') {
+            out += '+';
+        } else {
+            out += '%';
+            out += kHex[c >> 4];
+            out += kHex[c & 0xF];
+        }
+    }
+    return out;
+}
+
+std::string articleUrl(std::string_view canonicalServer, std::string_view articlePath,
+                       std::string_view prefixedDbKey) {
+    const std::string encoded = wfUrlencode(prefixedDbKey);
+    std::string out(canonicalServer);
+    size_t pos = 0;
+    while (pos < articlePath.size()) {
+        const size_t hit = articlePath.find("$1", pos);
+        if (hit == std::string_view::npos) {
+            out.append(articlePath.substr(pos));
+            break;
+        }
+        out.append(articlePath.substr(pos, hit - pos));
+        out += encoded;
+        pos = hit + 2;
+    }
+    return out;
+}
+
+} // namespace eventbus
