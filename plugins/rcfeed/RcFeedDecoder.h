@@ -1,0 +1,44 @@
+#ifndef EVENTBUS_RCFEED_RCFEEDDECODER_H
+#define EVENTBUS_RCFEED_RCFEEDDECODER_H
+
+#include <string>
+#include <string_view>
+
+namespace eventbus {
+namespace rcfeed {
+
+/// Turns one $wgRCFeeds datagram (core's JSONRCFeedFormatter output, with or without a udp2log
+/// prefix and trailing newline) into the mediawiki/recentchange/1.0.0 event that the EventBus RC
+/// formatter builds from the same change. A pure function of its input: no I/O, no shared state.
+class RcFeedDecoder {
+public:
+    /// The event, or why the datagram was rejected.
+    struct Result {
+        const char* reason = nullptr; ///< metric label when rejected; nullptr when decoded
+        std::string message;          ///< why it was rejected, for the log
+        std::string id;               ///< meta.id of the event
+        std::string json;             ///< the event, compact JSON
+
+        bool ok() const { return reason == nullptr; }
+    };
+
+    /// Largest payload UDPTransport sends (it truncates to this).
+    static constexpr size_t kMaxDatagramBytes = 65507;
+
+    RcFeedDecoder(std::string stream, std::string articlePath);
+    /// stream: meta.stream of every event. articlePath: $wgArticlePath, used for meta.uri only when
+    /// a change lacks title_url (MediaWiki before 1.2x).
+
+    Result decode(std::string_view datagram) const;
+
+    const std::string& stream() const { return _stream; }
+
+private:
+    std::string _stream;
+    std::string _articlePath;
+};
+
+} // namespace rcfeed
+} // namespace eventbus
+
+#endif

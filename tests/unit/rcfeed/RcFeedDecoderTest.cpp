@@ -1,0 +1,169 @@
+#include "RcFeedDecoder.h"
+
+#include "integration/feeds/EventFixtures.h"
+
+#include <cppunit/extensions/HelperMacros.h>
+
+using eventbus::rcfeed::RcFeedDecoder;
+
+class RcFeedDecoderTest : public CppUnit::TestFixture {
+    CPPUNIT_TEST_SUITE(RcFeedDecoderTest);
+    CPPUNIT_TEST(testFixturesAreTheSpecBytes);
+    CPPUNIT_TEST(testEdit);
+    CPPUNIT_TEST(testNewPageDropsNullsInsideObjects);
+    CPPUNIT_TEST(testLogDropsNullNotifyUrl);
+    CPPUNIT_TEST(testPrefixedDatagramWithNewline);
+    CPPUNIT_TEST(testTrailingNewlineWithoutPrefix);
+    CPPUNIT_TEST(testNumericTypeOfOldMediaWiki);
+    CPPUNIT_TEST(testUriFromArticlePathWithoutTitleUrl);
+    CPPUNIT_TEST(testEscapesAndAstralCharacters);
+    CPPUNIT_TEST(testEnvelopeKeysInTheChangeAreReplaced);
+    CPPUNIT_TEST(testMalformedJson);
+    CPPUNIT_TEST(testTruncatedDatagram);
+    CPPUNIT_TEST(testNotAChange);
+    CPPUNIT_TEST(testOversized);
+    CPPUNIT_TEST(testInvalidUtf8);
+    CPPUNIT_TEST(testEventsPassSchemaValidation);
+    CPPUNIT_TEST_SUITE_END();
+
+public:
+    void testFixturesAreTheSpecBytes() {
+        CPPUNIT_ASSERT_EQUAL(size_t(595), EventFixtures::read("rcfeed/edit.dgram").size());
+        CPPUNIT_ASSERT_EQUAL(size_t(552), EventFixtures::read("rcfeed/new.dgram").size());
+        CPPUNIT_ASSERT_EQUAL(size_t(568), EventFixtures::read("rcfeed/log.dgram").size());
+    }
+
+    void testEdit() {
+        EventFixtures::assertEvent(kEditEvent, decodeOk(EventFixtures::read("rcfeed/edit.dgram")));
+    }
+
+    void testNewPageDropsNullsInsideObjects() {
+        EventFixtures::assertEvent(
+            R"({"$schema":"/mediawiki/recentchange/1.0.0","meta":{"uri":"https://en.wikipedia.org/wiki/User:ExampleUser/sandbox","id":"@ID@","domain":"en.wikipedia.org","stream":"mediawiki.recentchange","dt":"2024-07-01T12:01:00Z"},"id":1784512399,"type":"new","namespace":2,"title":"User:ExampleUser/sandbox","title_url":"https://en.wikipedia.org/wiki/User:ExampleUser/sandbox","comment":"Created page with \"Hello\"","timestamp":1719835260,"user":"ExampleUser","bot":false,"notify_url":"https://en.wikipedia.org/w/index.php?oldid=1232000050&rcid=1784512399","minor":false,"patrolled":false,"length":{"new":5},"revision":{"new":1232000050},"server_url":"https://en.wikipedia.org","server_name":"en.wikipedia.org","server_script_path":"/w","wiki":"enwiki"})",
+            decodeOk(EventFixtures::read("rcfeed/new.dgram")));
+    }
+
+    void testLogDropsNullNotifyUrl() {
+        EventFixtures::assertEvent(kLogEvent, decodeOk(EventFixtures::read("rcfeed/log.dgram")));
+    }
+
+    void testPrefixedDatagramWithNewline() {
+        const std::string datagram = EventFixtures::read("rcfeed/log-prefixed.dgram");
+        CPPUNIT_ASSERT_EQUAL(std::string("#en.wikipedia {"), datagram.substr(0, 15));
+        CPPUNIT_ASSERT_EQUAL('\n', datagram.back());
+        EventFixtures::assertEvent(kLogEvent, decodeOk(datagram));
+    }
+
+    void testTrailingNewlineWithoutPrefix() {
+        EventFixtures::assertEvent(kEditEvent, decodeOk(EventFixtures::read("rcfeed/edit-newline.dgram")));
+    }
+
+    void testNumericTypeOfOldMediaWiki() {
+        const std::string json = decodeOk(
+            R"({"id":7,"type":3,"namespace":0,"title":"Foo","title_url":"https://w.example/wiki/Foo","comment":"","timestamp":0,"user":"U","bot":true,"server_name":"w.example"})");
+        EventFixtures::assertEvent(
+            R"({"$schema":"/mediawiki/recentchange/1.0.0","meta":{"uri":"https://w.example/wiki/Foo","id":"@ID@","domain":"w.example","stream":"mediawiki.recentchange","dt":"1970-01-01T00:00:00Z"},"id":7,"type":"log","namespace":0,"title":"Foo","title_url":"https://w.example/wiki/Foo","comment":"","timestamp":0,"user":"U","bot":true,"server_name":"w.example"})",
+            json);
+    }
+
+    void testUriFromArticlePathWithoutTitleUrl() {
+        RcFeedDecoder decoder("rc", "/w/index.php?title=$1");
+        const auto r = decoder.decode(
+            R"({"type":"edit","namespace":1,"title":"Talk:Caf\u00e9 & more","timestamp":1719835200,"server_url":"http://w.example"})");
+        CPPUNIT_ASSERT_MESSAGE(r.message, r.ok());
+        EventFixtures::assertEvent(
+            R"({"$schema":"/mediawiki/recentchange/1.0.0","meta":{"uri":"http://w.example/w/index.php?title=Talk:Caf%C3%A9_%26_more","id":"@ID@","stream":"rc","dt":"2024-07-01T12:00:00Z"},"type":"edit","namespace":1,"title":"Talk:Café & more","timestamp":1719835200,"server_url":"http://w.example"})",
+            r.json);
+    }
+
+    void testEscapesAndAstralCharacters() {
+        // Core writes astral characters as surrogate pairs and U+2028 escaped; ALL_OK writes the
+        // former raw and keeps U+2028 escaped; a NUL stays an escape.
+        const std::string json = decodeOk(
+            R"({"type":"edit","title":"\ud83d\ude00\u2028\u0000\/","title_url":"https://w.example/wiki/X","timestamp":1})");
+        EventFixtures::assertEvent(
+            "{\"$schema\":\"/mediawiki/recentchange/1.0.0\",\"meta\":{\"uri\":\"https://w.example/wiki/X\",\"id\":\"@ID@\","
+            "\"stream\":\"mediawiki.recentchange\",\"dt\":\"1970-01-01T00:00:01Z\"},\"type\":\"edit\","
+            "\"title\":\"\xF0\x9F\x98\x80\\u2028\\u0000/\",\"title_url\":\"https://w.example/wiki/X\",\"timestamp\":1}",
+            json);
+    }
+
+    void testEnvelopeKeysInTheChangeAreReplaced() {
+        const std::string json = decodeOk(
+            R"({"$schema":"/x/1.0.0","meta":{"stream":"evil"},"type":"edit","title":"X","title_url":"https://w.example/wiki/X","timestamp":1})");
+        EventFixtures::assertEvent(
+            R"({"$schema":"/mediawiki/recentchange/1.0.0","meta":{"uri":"https://w.example/wiki/X","id":"@ID@","stream":"mediawiki.recentchange","dt":"1970-01-01T00:00:01Z"},"type":"edit","title":"X","title_url":"https://w.example/wiki/X","timestamp":1})",
+            json);
+    }
+
+    void testMalformedJson() {
+        assertRejected("malformed_json", "");
+        assertRejected("malformed_json", "\n");
+        assertRejected("malformed_json", "#prefix-without-json\n");
+        assertRejected("malformed_json", "{\"type\":\"edit\",}");
+        assertRejected("malformed_json", "{\"type\":\"edit\"} trailing");
+        assertRejected("malformed_json", R"({"type":"edit","title":"\ud800"})");
+        assertRejected("malformed_json", std::string("{\"a\":1}\0", 8));
+    }
+
+    void testTruncatedDatagram() {
+        const std::string datagram = EventFixtures::read("rcfeed/edit.dgram");
+        for (size_t len = 0; len < datagram.size(); len += 7)
+            assertRejected("malformed_json", datagram.substr(0, len));
+    }
+
+    void testNotAChange() {
+        assertRejected("malformed_json", "[1,2]");
+        assertRejected("malformed_json", "\"edit\"");
+        assertRejected("not_recentchange", "{}");
+        assertRejected("not_recentchange", R"({"type":"edit","title":"X","title_url":"u"})");
+        assertRejected("not_recentchange", R"({"type":"edit","title":"X","title_url":"u","timestamp":1.5})");
+        assertRejected("not_recentchange", R"({"type":"edit","title":"X","title_url":"u","timestamp":-1})");
+        assertRejected("not_recentchange", R"({"type":"edit","title":"X","title_url":"u","timestamp":99999999999999})");
+        assertRejected("not_recentchange", R"({"type":"edit","title":7,"title_url":"u","timestamp":1})");
+        assertRejected("not_recentchange", R"({"type":"edit","title":"X","timestamp":1})");
+        assertRejected("not_recentchange", R"({"type":2,"title":"X","title_url":"u","timestamp":1})");
+        assertRejected("not_recentchange", R"({"type":null,"title":"X","title_url":"u","timestamp":1})");
+    }
+
+    void testOversized() {
+        std::string big = "{\"type\":\"edit\",\"title\":\"" + std::string(RcFeedDecoder::kMaxDatagramBytes, 'x') + "\"}";
+        assertRejected("oversized", big);
+    }
+
+    void testInvalidUtf8() {
+        assertRejected("invalid_utf8", "{\"type\":\"edit\",\"title\":\"\xFF\xFE\",\"title_url\":\"u\",\"timestamp\":1}");
+        assertRejected("invalid_utf8", "{\"type\":\"edit\",\"title\":\"X\",\"title_url\":\"u\",\"timestamp\":1,\"\xC3\":1}");
+    }
+
+    void testEventsPassSchemaValidation() {
+        std::vector<std::string> events;
+        for (const char* name : {"rcfeed/edit.dgram", "rcfeed/new.dgram", "rcfeed/log.dgram", "rcfeed/log-prefixed.dgram"})
+            events.push_back(decodeOk(EventFixtures::read(name)));
+        EventFixtures::assertValid(events);
+    }
+
+private:
+    static constexpr const char* kEditEvent =
+        R"({"$schema":"/mediawiki/recentchange/1.0.0","meta":{"uri":"https://en.wikipedia.org/wiki/Caf%C3%A9_au_lait","id":"@ID@","domain":"en.wikipedia.org","stream":"mediawiki.recentchange","dt":"2024-07-01T12:00:00Z"},"id":1784512345,"type":"edit","namespace":0,"title":"Café au lait","title_url":"https://en.wikipedia.org/wiki/Caf%C3%A9_au_lait","comment":"/* History */ fix typo & <ref> format","timestamp":1719835200,"user":"ExampleUser","bot":false,"notify_url":"https://en.wikipedia.org/w/index.php?diff=1232000001&oldid=1231999000&rcid=1784512345","minor":true,"patrolled":false,"length":{"old":10234,"new":10236},"revision":{"old":1231999000,"new":1232000001},"server_url":"https://en.wikipedia.org","server_name":"en.wikipedia.org","server_script_path":"/w","wiki":"enwiki"})";
+    static constexpr const char* kLogEvent =
+        R"({"$schema":"/mediawiki/recentchange/1.0.0","meta":{"uri":"https://en.wikipedia.org/wiki/Foo_bar","id":"@ID@","domain":"en.wikipedia.org","stream":"mediawiki.recentchange","dt":"2024-07-01T12:01:40Z"},"id":1784512400,"type":"log","namespace":0,"title":"Foo bar","title_url":"https://en.wikipedia.org/wiki/Foo_bar","comment":"[[WP:CSD#G7|G7]]: One author who has requested deletion","timestamp":1719835300,"user":"AdminUser","bot":false,"log_id":158000001,"log_type":"delete","log_action":"delete","log_params":[],"log_action_comment":"deleted &quot;[[Foo bar]]&quot;: [[WP:CSD#G7|G7]]: One author who has requested deletion","server_url":"https://en.wikipedia.org","server_name":"en.wikipedia.org","server_script_path":"/w","wiki":"enwiki"})";
+
+    static std::string decodeOk(const std::string& datagram) {
+        RcFeedDecoder decoder("mediawiki.recentchange", "/wiki/$1");
+        const RcFeedDecoder::Result r = decoder.decode(datagram);
+        CPPUNIT_ASSERT_MESSAGE(std::string(r.reason ? r.reason : "") + ": " + r.message, r.ok());
+        return r.json;
+    }
+
+    static void assertRejected(const std::string& reason, const std::string& datagram) {
+        RcFeedDecoder decoder("mediawiki.recentchange", "/wiki/$1");
+        const RcFeedDecoder::Result r = decoder.decode(datagram);
+        CPPUNIT_ASSERT_MESSAGE("accepted: " + datagram.substr(0, 200), !r.ok());
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(r.message, reason, std::string(r.reason));
+        CPPUNIT_ASSERT_MESSAGE("rejection without a message", !r.message.empty());
+        CPPUNIT_ASSERT(r.json.empty());
+    }
+};
+
+CPPUNIT_TEST_SUITE_REGISTRATION(RcFeedDecoderTest);
