@@ -1,0 +1,172 @@
+#include "EventBusApp.h"
+
+#include "Config.h"
+#include "Dispatcher.h"
+#include "Ingress.h"
+#include "IngressPipeline.h"
+#include "MetricsRegistry.h"
+#include "PluginLoader.h"
+
+#include <Poco/AutoPtr.h>
+#include <Poco/ConsoleChannel.h>
+#include <Poco/FormattingChannel.h>
+#include <Poco/Logger.h>
+#include <Poco/PatternFormatter.h>
+#include <Poco/Util/HelpFormatter.h>
+#include <Poco/Util/Option.h>
+#include <Poco/Util/OptionSet.h>
+
+#include <chrono>
+#include <iostream>
+
+namespace eventbus {
+
+namespace {
+
+void setUpLogging(const Settings& s)
+{
+    Poco::AutoPtr<Poco::PatternFormatter> formatter(new Poco::PatternFormatter("%Y-%m-%dT%H:%M:%S.%iZ %p %s: %t"));
+    Poco::AutoPtr<Poco::ConsoleChannel> console(new Poco::ConsoleChannel(std::cerr));
+    Poco::AutoPtr<Poco::FormattingChannel> channel(new Poco::FormattingChannel(formatter, console));
+    Poco::Logger::root().setChannel(channel);
+    Poco::Logger::root().setLevel(s.logLevel);
+    Poco::Logger::setLevel("", Poco::Logger::parseLevel(s.logLevel));
+}
+
+void printProblems(const std::vector<ConfigProblem>& problems)
+{
+    for (const auto& p : problems) std::cerr << p.str() << "\n";
+}
+
+} // namespace
+
+EventBusApp::EventBusApp() { setUnixOptions(true); }
+
+void EventBusApp::defineOptions(Poco::Util::OptionSet& options)
+{
+    ServerApplication::defineOptions(options);
+    options.addOption(Poco::Util::Option("config", "c", "main configuration file (default /etc/eventbus/eventbusd.properties); drop-ins are read from its conf.d folder")
+                          .required(false).repeatable(false).argument("FILE"));
+    options.addOption(Poco::Util::Option("validate", "", "check configuration and plugins as start-up does, without side effects; print every problem as file:key: message; exit 0 or 1")
+                          .required(false).repeatable(false));
+    options.addOption(Poco::Util::Option("version", "v", "print the version and the plugin ABI, then exit").required(false).repeatable(false));
+    options.addOption(Poco::Util::Option("help", "h", "print this help, then exit").required(false).repeatable(false));
+}
+
+void EventBusApp::handleOption(const std::string& name, const std::string& value)
+{
+    ServerApplication::handleOption(name, value);
+    if (name == "config") {
+        _configFile = value;
+    } else if (name == "validate") {
+        _validate = true;
+    } else if (name == "help") {
+        printHelp();
+        _done = true;
+        stopOptionsProcessing();
+    } else if (name == "version") {
+        std::cout << "eventbusd " << EVENTBUS_VERSION << " (plugin ABI " << EB_ABI_MAJOR << "." << EB_ABI_MINOR << ")\n";
+        _done = true;
+        stopOptionsProcessing();
+    }
+}
+
+void EventBusApp::printHelp()
+{
+    Poco::Util::HelpFormatter help(options());
+    help.setCommand(commandName());
+    help.setUsage("[--config=FILE] [--validate] [--daemon --pidfile=FILE]");
+    help.setHeader("Delivers MediaWiki's events (RC feed, CDN purges, log records, jobs, page and user changes) "
+                   "to EventGate through adapter plugins, with batching, retries and a durable spool.");
+    help.setFooter("Configuration: a properties file plus conf.d/*.properties drop-ins (one per plugin). "
+                   "See the README and the commented files under /etc/eventbus.");
+    help.format(std::cout);
+}
+
+int EventBusApp::main(const std::vector<std::string>&)
+{
+    if (_done) return EXIT_OK;
+    return _validate ? validate() : serve();
+}
+
+int EventBusApp::validate()
+{
+    std::vector<ConfigProblem> problems;
+    Settings settings = Config::load(_configFile, problems);
+    MetricsRegistry metrics;
+    std::vector<ConfigProblem> failures;
+    auto plugins = PluginLoader::load(settings, metrics, problems, failures);
+    problems.insert(problems.end(), failures.begin(), failures.end());
+    try {
+        Dispatcher dispatcher(settings.dispatch, metrics);
+    } catch (const std::exception& e) {
+        problems.push_back({settings.mainFile, "", e.what()});
+    }
+    if (!problems.empty()) {
+        printProblems(problems);
+        std::cerr << problems.size() << " problem(s) in " << _configFile << "\n";
+        return EXIT_CONFIG;
+    }
+    std::cout << "configuration OK: " << settings.dispatch.services.size() << " service(s), " << plugins.size()
+              << " plugin(s) enabled";
+    for (const auto& p : plugins) std::cout << " " << p->name() << "@" << p->module().version();
+    std::cout << "\n";
+    return EXIT_OK;
+}
+
+int EventBusApp::serve()
+{
+    auto& log = Poco::Logger::get("eventbusd");
+    std::vector<ConfigProblem> problems;
+    Settings settings = Config::load(_configFile, problems);
+    setUpLogging(settings);
+    if (!problems.empty()) {
+        printProblems(problems);
+        log.fatal("refusing to start: " + std::to_string(problems.size()) + " configuration problem(s)");
+        return EXIT_CONFIG;
+    }
+    MetricsRegistry metrics;
+    std::vector<ConfigProblem> failures;
+    auto plugins = PluginLoader::load(settings, metrics, problems, failures);
+    if (!problems.empty()) {
+        printProblems(problems);
+        log.fatal("refusing to start: " + std::to_string(problems.size()) + " plugin configuration problem(s)");
+        return EXIT_CONFIG;
+    }
+    for (const auto& f : failures) log.error(f.str() + " (plugin disabled; the others keep running)");
+
+    std::unique_ptr<Dispatcher> dispatcher;
+    try {
+        dispatcher = std::make_unique<Dispatcher>(settings.dispatch, metrics);
+    } catch (const std::exception& e) {
+        log.fatal(std::string("refusing to start: ") + e.what());
+        return EXIT_CONFIG;
+    }
+    IngressPipeline pipeline(*dispatcher, metrics);
+    Ingress ingress(settings, pipeline, metrics);
+    try {
+        ingress.open(plugins);
+    } catch (const std::exception& e) {
+        log.fatal(std::string("refusing to start: ") + e.what());
+        return EXIT_UNAVAILABLE;
+    }
+    for (auto& p : plugins) p->setRunning();
+    dispatcher->start();
+    ingress.start();
+    log.information("eventbusd " EVENTBUS_VERSION " started with " + std::to_string(plugins.size()) + " plugin(s)");
+
+    waitForTerminationRequest();
+
+    log.information("stopping: closing ingress, draining for up to " + std::to_string(settings.drainSeconds) + " s");
+    ingress.stop();
+    auto deadline = std::chrono::steady_clock::now() +
+                    std::chrono::milliseconds(static_cast<long long>(settings.drainSeconds * 1000));
+    bool drained = dispatcher->drain(deadline);
+    if (drained) log.information("drained: every accepted event was delivered");
+    else log.warning("drain deadline reached with " + std::to_string(dispatcher->backlog()) + " event(s) undelivered");
+    dispatcher.reset();
+    plugins.clear();
+    return EXIT_OK;
+}
+
+} // namespace eventbus

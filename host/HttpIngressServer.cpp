@@ -1,0 +1,192 @@
+#include "HttpIngressServer.h"
+
+#include "MetricsRegistry.h"
+
+#include <Poco/Net/HTTPRequestHandler.h>
+#include <Poco/Net/HTTPRequestHandlerFactory.h>
+#include <Poco/Net/HTTPServerParams.h>
+#include <Poco/Net/HTTPServerRequest.h>
+#include <Poco/Net/HTTPServerResponse.h>
+#include <Poco/Net/ServerSocket.h>
+#include <Poco/String.h>
+#include <Poco/StringTokenizer.h>
+#include <Poco/URI.h>
+
+namespace eventbus {
+
+namespace {
+
+/// EventGate parses these (and we pass bodies to plugins that expect JSON or text lines).
+bool acceptableContentType(const std::string& contentType)
+{
+    if (contentType.empty()) return true;
+    std::string ct = Poco::toLower(contentType.substr(0, contentType.find(';')));
+    Poco::trimInPlace(ct);
+    return ct == "application/json" || ct == "text/plain" ||
+           (ct.size() > 5 && ct.compare(ct.size() - 5, 5, "+json") == 0);
+}
+
+bool methodAllowed(const std::string& methods, const std::string& method)
+{
+    Poco::StringTokenizer t(methods, ",", Poco::StringTokenizer::TOK_TRIM | Poco::StringTokenizer::TOK_IGNORE_EMPTY);
+    for (const auto& m : t)
+        if (Poco::icompare(m, method) == 0) return true;
+    return false;
+}
+
+void send(Poco::Net::HTTPServerResponse& response, const IngressAnswer& a)
+{
+    response.setStatus(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(a.status));
+    if (a.retryAfterSeconds > 0) response.set("Retry-After", std::to_string(a.retryAfterSeconds));
+    if (!a.body.empty() && !a.contentType.empty()) response.setContentType(a.contentType);
+    response.setContentLength(static_cast<std::streamsize>(a.body.size()));
+    response.send() << a.body;
+}
+
+IngressAnswer error(int status, const std::string& message)
+{
+    IngressAnswer a;
+    a.status = status;
+    a.body = "{\"error\":\"" + message + "\"}";
+    return a;
+}
+
+class IngressHandler : public Poco::Net::HTTPRequestHandler {
+public:
+    IngressHandler(const HttpIngressServer::Route* route, const HttpIngressSettings& limits, IngressPipeline& pipeline)
+        : _route(route), _limits(limits), _pipeline(pipeline)
+    {
+    }
+
+    void handleRequest(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response) override
+    {
+        const std::string plugin = _route && _route->plugin ? _route->plugin->name() : "host";
+        if (!_route) return send(response, error(404, "no such route"));
+        const std::string& methods = _route->plugin ? _route->spec.methods : std::string("POST");
+        if (!methodAllowed(methods, request.getMethod())) {
+            response.set("Allow", methods);
+            _pipeline.countRejected(plugin, "method_not_allowed", request.getMethod() + " " + request.getURI());
+            return send(response, error(405, "method not allowed; use " + methods));
+        }
+        const size_t limit = _route->spec.maxMessageBytes ? _route->spec.maxMessageBytes : _limits.maxBodyBytes;
+        if (request.hasContentLength() && request.getContentLength64() > static_cast<Poco::Int64>(limit)) {
+            _pipeline.countRejected(plugin, "body_too_large", "declared body of " +
+                                                                  std::to_string(request.getContentLength64()) + " bytes");
+            response.setKeepAlive(false);
+            return send(response, error(413, "body larger than " + std::to_string(limit) + " bytes"));
+        }
+        std::string body;
+        std::istream& in = request.stream();
+        char buf[65536];
+        while (in) {
+            in.read(buf, sizeof buf);
+            body.append(buf, static_cast<size_t>(in.gcount()));
+            if (body.size() > limit) {
+                _pipeline.countRejected(plugin, "body_too_large", "chunked body over " + std::to_string(limit) + " bytes");
+                response.setKeepAlive(false);
+                return send(response, error(413, "body larger than " + std::to_string(limit) + " bytes"));
+            }
+        }
+        const std::string contentType = request.has("Content-Type") ? request.getContentType() : std::string();
+        if (!body.empty() && !acceptableContentType(contentType)) {
+            _pipeline.countRejected(plugin, "unsupported_content_type", contentType);
+            return send(response, error(415, "unsupported content type; send application/json"));
+        }
+        if (_route->endpoint) return send(response, _route->endpoint(request.getMethod(), contentType, body));
+
+        IngressInput input;
+        input.kind = EB_LISTEN_HTTP;
+        input.listener = _route->spec.name;
+        input.data = body;
+        input.peerAddress = request.clientAddress().host().toString();
+        input.peerPort = request.clientAddress().port();
+        input.method = request.getMethod();
+        input.uri = request.getURI();
+        input.contentType = contentType;
+        for (const auto& h : request) input.headers.emplace_back(h.first, h.second);
+        send(response, _pipeline.process(*_route->plugin, input));
+    }
+
+private:
+    const HttpIngressServer::Route* _route;
+    const HttpIngressSettings& _limits;
+    IngressPipeline& _pipeline;
+};
+
+class IngressHandlerFactory : public Poco::Net::HTTPRequestHandlerFactory {
+public:
+    IngressHandlerFactory(const std::map<std::string, HttpIngressServer::Route>& routes,
+                          const std::unique_ptr<HttpIngressServer::Route>& catchAll, const HttpIngressSettings& limits,
+                          IngressPipeline& pipeline)
+        : _routes(routes), _catchAll(catchAll), _limits(limits), _pipeline(pipeline)
+    {
+    }
+
+    Poco::Net::HTTPRequestHandler* createRequestHandler(const Poco::Net::HTTPServerRequest& request) override
+    {
+        if (_catchAll) return new IngressHandler(_catchAll.get(), _limits, _pipeline);
+        std::string path;
+        try {
+            path = Poco::URI(request.getURI()).getPath();
+        } catch (const Poco::Exception&) {
+            path = request.getURI();
+        }
+        auto it = _routes.find(path);
+        return new IngressHandler(it == _routes.end() ? nullptr : &it->second, _limits, _pipeline);
+    }
+
+private:
+    const std::map<std::string, HttpIngressServer::Route>& _routes;
+    const std::unique_ptr<HttpIngressServer::Route>& _catchAll;
+    const HttpIngressSettings& _limits;
+    IngressPipeline& _pipeline;
+};
+
+} // namespace
+
+HttpIngressServer::HttpIngressServer(const std::string& address, const HttpIngressSettings& limits,
+                                     IngressPipeline& pipeline, MetricsRegistry& metrics)
+    : _limits(limits), _pipeline(pipeline), _metrics(metrics), _address(address)
+{
+    Poco::Net::ServerSocket socket(Poco::Net::SocketAddress(address), 128);
+    _port = socket.address().port();
+    auto* params = new Poco::Net::HTTPServerParams;
+    params->setMaxThreads(limits.threads);
+    params->setMaxQueued(limits.maxConnections);
+    params->setTimeout(Poco::Timespan(static_cast<long>(limits.timeoutSeconds * 1e6)));
+    params->setKeepAlive(true);
+    params->setKeepAliveTimeout(Poco::Timespan(5, 0));
+    _server = std::make_unique<Poco::Net::HTTPServer>(
+        new IngressHandlerFactory(_routes, _catchAll, _limits, _pipeline), socket, params);
+}
+
+HttpIngressServer::~HttpIngressServer() { stop(); }
+
+void HttpIngressServer::addRoute(const std::string& path, std::shared_ptr<PluginInstance> plugin, const ListenerSpec& spec)
+{
+    _routes[path] = Route{std::move(plugin), spec, nullptr};
+}
+
+void HttpIngressServer::setCatchAll(std::shared_ptr<PluginInstance> plugin, const ListenerSpec& spec)
+{
+    _catchAll = std::make_unique<Route>(Route{std::move(plugin), spec, nullptr});
+}
+
+void HttpIngressServer::addEndpoint(const std::string& path, HttpEndpoint endpoint)
+{
+    Route r;
+    r.endpoint = std::move(endpoint);
+    _routes[path] = std::move(r);
+}
+
+void HttpIngressServer::start() { _server->start(); }
+
+void HttpIngressServer::stop()
+{
+    if (_server) {
+        _server->stopAll(true);
+        _server.reset();
+    }
+}
+
+} // namespace eventbus

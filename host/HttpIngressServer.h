@@ -1,0 +1,59 @@
+// An HTTP server of the host: the shared ingress server (routes of several plugins and the job
+// runner) or a plugin's own server (every path to one listener, e.g. CDN PURGE requests).
+// It enforces the body, header, connection and time limits before any plugin sees a byte.
+#ifndef EVENTBUS_HOST_HTTPINGRESSSERVER_H
+#define EVENTBUS_HOST_HTTPINGRESSSERVER_H
+
+#include "Config.h"
+#include "IngressPipeline.h"
+
+#include <Poco/Net/HTTPServer.h>
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+
+namespace eventbus {
+
+class MetricsRegistry;
+
+/// A host-owned endpoint (job runner, admin): gets method, content type and body, answers.
+using HttpEndpoint = std::function<IngressAnswer(const std::string& method, const std::string& contentType,
+                                                 const std::string& body)>;
+
+class HttpIngressServer {
+public:
+    /// Binds address now (throws Poco::Exception on failure); serves after start().
+    HttpIngressServer(const std::string& address, const HttpIngressSettings& limits, IngressPipeline& pipeline,
+                      MetricsRegistry& metrics);
+    ~HttpIngressServer();
+
+    void addRoute(const std::string& path, std::shared_ptr<PluginInstance> plugin, const ListenerSpec& spec);
+    /// Every request, whatever its path, goes to this listener.
+    void setCatchAll(std::shared_ptr<PluginInstance> plugin, const ListenerSpec& spec);
+    void addEndpoint(const std::string& path, HttpEndpoint endpoint);
+    void start();
+    void stop();
+    uint16_t port() const { return _port; }
+
+    struct Route {
+        std::shared_ptr<PluginInstance> plugin;
+        ListenerSpec spec;
+        HttpEndpoint endpoint;
+    };
+
+private:
+    HttpIngressSettings _limits;
+    IngressPipeline& _pipeline;
+    MetricsRegistry& _metrics;
+    std::map<std::string, Route> _routes;
+    std::unique_ptr<Route> _catchAll;
+    std::unique_ptr<Poco::Net::HTTPServer> _server;
+    uint16_t _port = 0;
+    std::string _address;
+};
+
+} // namespace eventbus
+
+#endif

@@ -1,0 +1,89 @@
+#include "IngressPipeline.h"
+
+#include "Dispatcher.h"
+#include "MetricsRegistry.h"
+
+#include <Poco/Logger.h>
+#include <Poco/UTF8String.h>
+
+namespace eventbus {
+
+namespace {
+
+std::string jsonString(const std::string& s) { return "\"" + Poco::UTF8::escape(s, true) + "\""; }
+
+std::string idsBody(const std::vector<Event>& events)
+{
+    std::string body = "{\"ids\":[";
+    for (size_t i = 0; i < events.size(); ++i) {
+        if (i) body += ',';
+        body += jsonString(events[i].id);
+    }
+    return body + "]}";
+}
+
+} // namespace
+
+IngressPipeline::IngressPipeline(Dispatcher& dispatcher, MetricsRegistry& metrics)
+    : _dispatcher(dispatcher), _metrics(metrics)
+{
+    _metrics.describe("eventbus_ingress_received_total", "counter", "Inputs (datagrams, lines, requests) received per plugin listener");
+    _metrics.describe("eventbus_ingress_rejected_total", "counter", "Inputs rejected per plugin and reason");
+    _metrics.describe("eventbus_ingress_events_total", "counter", "Events decoded and handed to the dispatcher per plugin");
+    _metrics.describe("eventbus_ingress_dropped_total", "counter", "Events dropped at ingress because a budget was full");
+}
+
+void IngressPipeline::countRejected(const std::string& plugin, const std::string& reason, const std::string& message)
+{
+    _metrics.add("eventbus_ingress_rejected_total", {{"plugin", plugin}, {"reason", reason}});
+    size_t suppressed = 0;
+    if (_throttle.allow(plugin + "/" + reason, suppressed)) {
+        std::string line = "plugin " + plugin + " rejected input (" + reason + "): " + message;
+        if (suppressed) line += " [" + std::to_string(suppressed) + " similar suppressed]";
+        Poco::Logger::get("eventbusd").warning(line);
+    }
+}
+
+IngressAnswer IngressPipeline::process(PluginInstance& plugin, const IngressInput& input)
+{
+    _metrics.add("eventbus_ingress_received_total", {{"plugin", plugin.name()}, {"listener", input.listener}});
+    DecodeResult r = plugin.decode(input);
+    IngressAnswer answer;
+    if (r.status != EB_OK) {
+        countRejected(plugin.name(), r.rejectReason, r.rejectMessage);
+        answer.status = r.status == EB_FAILED ? 500 : 400;
+        answer.body = "{\"error\":" + jsonString(r.rejectMessage.empty() ? r.rejectReason : r.rejectMessage) + "}";
+        return answer;
+    }
+    const size_t n = r.events.size();
+    if (n) {
+        _metrics.add("eventbus_ingress_events_total", {{"plugin", plugin.name()}}, static_cast<double>(n));
+    }
+    std::string ids = r.responded ? std::string() : idsBody(r.events);
+    SubmitResult sr;
+    if (n) sr = _dispatcher.submit(std::move(r.events));
+    if (sr.full) {
+        _metrics.add("eventbus_ingress_dropped_total", {{"plugin", plugin.name()}, {"reason", "budget_full"}},
+                     static_cast<double>(n));
+        size_t suppressed = 0;
+        if (_throttle.allow(plugin.name() + "/full", suppressed))
+            Poco::Logger::get("eventbusd").warning("plugin " + plugin.name() + ": budget full, refusing " +
+                                                   std::to_string(n) + " events" +
+                                                   (suppressed ? " [" + std::to_string(suppressed) + " similar suppressed]" : ""));
+        answer.status = 503;
+        answer.retryAfterSeconds = sr.retryAfterSeconds > 0 ? sr.retryAfterSeconds : 1;
+        answer.body = "{\"error\":\"event budget full, retry later\"}";
+        return answer;
+    }
+    if (r.responded) {
+        answer.status = r.httpStatus;
+        answer.contentType = r.contentType;
+        answer.body = std::move(r.body);
+    } else {
+        answer.status = 201;
+        answer.body = std::move(ids);
+    }
+    return answer;
+}
+
+} // namespace eventbus

@@ -1,0 +1,40 @@
+// The path of one input: plugin decode, then the dispatcher, then the answer for the client.
+// Every listener kind goes through here, so counting and answers are the same for all.
+#ifndef EVENTBUS_HOST_INGRESSPIPELINE_H
+#define EVENTBUS_HOST_INGRESSPIPELINE_H
+
+#include "LogThrottle.h"
+#include "PluginInstance.h"
+
+#include <string>
+
+namespace eventbus {
+
+class Dispatcher;
+class MetricsRegistry;
+
+/// What an HTTP listener answers (datagram and line listeners only count).
+struct IngressAnswer {
+    int status = 201;
+    std::string contentType = "application/json";
+    std::string body;
+    int retryAfterSeconds = 0; ///< > 0: send Retry-After
+};
+
+class IngressPipeline {
+public:
+    IngressPipeline(Dispatcher& dispatcher, MetricsRegistry& metrics);
+
+    IngressAnswer process(PluginInstance& plugin, const IngressInput& input);
+    /// Counts an input refused before decode (oversized, bad content type...) the same way.
+    void countRejected(const std::string& plugin, const std::string& reason, const std::string& message);
+
+private:
+    Dispatcher& _dispatcher;
+    MetricsRegistry& _metrics;
+    LogThrottle _throttle;
+};
+
+} // namespace eventbus
+
+#endif

@@ -1,0 +1,145 @@
+#include "TcpLineListener.h"
+
+#include <Poco/Net/ServerSocket.h>
+#include <Poco/Net/StreamSocket.h>
+#include <Poco/Net/TCPServerConnection.h>
+#include <Poco/Net/TCPServerConnectionFactory.h>
+#include <Poco/Net/TCPServerParams.h>
+
+#include <atomic>
+#include <chrono>
+#include <thread>
+#include <string>
+
+namespace eventbus {
+
+namespace {
+
+const size_t kDefaultMaxLine = 1 << 20;
+
+class LineConnection : public Poco::Net::TCPServerConnection {
+public:
+    LineConnection(const Poco::Net::StreamSocket& s, std::shared_ptr<PluginInstance> plugin, const ListenerSpec& spec,
+                   IngressPipeline& pipeline, std::shared_ptr<std::atomic<bool>> stopping)
+        : TCPServerConnection(s), _plugin(std::move(plugin)), _spec(spec), _pipeline(pipeline), _stopping(std::move(stopping))
+    {
+    }
+
+    void run() override
+    {
+        const size_t limit = _spec.maxMessageBytes ? _spec.maxMessageBytes : kDefaultMaxLine;
+        IngressInput input;
+        input.kind = EB_LISTEN_TCP_LINES;
+        input.listener = _spec.name;
+        input.peerAddress = socket().peerAddress().host().toString();
+        input.peerPort = socket().peerAddress().port();
+        std::string pending;
+        bool discarding = false; // inside an oversized line: skip to its end
+        char buf[65536];
+        socket().setReceiveTimeout(Poco::Timespan(0, 500000));
+        for (;;) {
+            int n;
+            try {
+                n = socket().receiveBytes(buf, sizeof buf);
+            } catch (const Poco::TimeoutException&) {
+                if (*_stopping) break;
+                continue;
+            } catch (const Poco::Exception&) {
+                break;
+            }
+            if (n <= 0) break;
+            size_t start = 0;
+            for (size_t i = 0; i < static_cast<size_t>(n); ++i) {
+                if (buf[i] != '\n') continue;
+                if (!discarding) {
+                    pending.append(buf + start, i - start);
+                    deliver(pending, input, limit);
+                }
+                pending.clear();
+                discarding = false;
+                start = i + 1;
+            }
+            if (!discarding) {
+                pending.append(buf + start, static_cast<size_t>(n) - start);
+                if (pending.size() > limit) {
+                    _pipeline.countRejected(_plugin->name(), "oversized",
+                                            "line longer than " + std::to_string(limit) + " bytes");
+                    pending.clear();
+                    discarding = true;
+                }
+            }
+        }
+        if (!discarding && !pending.empty()) deliver(pending, input, limit); // last line without "\n"
+    }
+
+private:
+    void deliver(std::string& line, IngressInput& input, size_t limit)
+    {
+        if (!line.empty() && line.back() == '\r') line.pop_back();
+        if (line.empty()) return;
+        if (line.size() > limit) {
+            _pipeline.countRejected(_plugin->name(), "oversized", "line longer than " + std::to_string(limit) + " bytes");
+            return;
+        }
+        input.data = line;
+        _pipeline.process(*_plugin, input);
+    }
+
+    std::shared_ptr<PluginInstance> _plugin;
+    ListenerSpec _spec;
+    IngressPipeline& _pipeline;
+    std::shared_ptr<std::atomic<bool>> _stopping;
+};
+
+class LineConnectionFactory : public Poco::Net::TCPServerConnectionFactory {
+public:
+    LineConnectionFactory(std::shared_ptr<PluginInstance> plugin, const ListenerSpec& spec, IngressPipeline& pipeline,
+                          std::shared_ptr<std::atomic<bool>> stopping)
+        : _plugin(std::move(plugin)), _spec(spec), _pipeline(pipeline), _stopping(std::move(stopping))
+    {
+    }
+    Poco::Net::TCPServerConnection* createConnection(const Poco::Net::StreamSocket& socket) override
+    {
+        return new LineConnection(socket, _plugin, _spec, _pipeline, _stopping);
+    }
+
+private:
+    std::shared_ptr<PluginInstance> _plugin;
+    ListenerSpec _spec;
+    IngressPipeline& _pipeline;
+    std::shared_ptr<std::atomic<bool>> _stopping;
+};
+
+} // namespace
+
+TcpLineListener::TcpLineListener(std::shared_ptr<PluginInstance> plugin, const ListenerSpec& spec,
+                                 IngressPipeline& pipeline, int maxConnections)
+{
+    Poco::Net::SocketAddress address(spec.address);
+    Poco::Net::ServerSocket socket(address, 64);
+    _port = socket.address().port();
+    auto* params = new Poco::Net::TCPServerParams;
+    params->setMaxThreads(maxConnections);
+    params->setMaxQueued(maxConnections);
+    _server = std::make_unique<Poco::Net::TCPServer>(
+        new LineConnectionFactory(std::move(plugin), spec, pipeline, _stopping), socket, params);
+}
+
+TcpLineListener::~TcpLineListener() { stop(); }
+
+void TcpLineListener::start() { _server->start(); }
+
+void TcpLineListener::stop()
+{
+    *_stopping = true;
+    if (!_server) return;
+    _server->stop();
+    // Connections notice _stopping within their receive timeout; wait so none outlives the pipeline.
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(3);
+    while (_server->currentConnections() > 0 && std::chrono::steady_clock::now() < deadline)
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+}
+
+uint16_t TcpLineListener::port() const { return _port; }
+
+} // namespace eventbus

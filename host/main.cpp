@@ -1,0 +1,3 @@
+#include "EventBusApp.h"
+
+POCO_SERVER_MAIN(eventbus::EventBusApp)
