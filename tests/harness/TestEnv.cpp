@@ -1,0 +1,140 @@
+#include "TestEnv.h"
+
+#include <Poco/File.h>
+#include <Poco/Net/DatagramSocket.h>
+#include <Poco/Net/HTTPClientSession.h>
+#include <Poco/Net/HTTPRequest.h>
+#include <Poco/Net/HTTPResponse.h>
+#include <Poco/Net/ServerSocket.h>
+#include <Poco/Net/SocketAddress.h>
+#include <Poco/StreamCopier.h>
+#include <Poco/TemporaryFile.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+namespace eventbus {
+namespace test {
+
+namespace {
+std::string env(const char* name, const std::string& fallback)
+{
+    const char* v = std::getenv(name);
+    return v && *v ? v : fallback;
+}
+} // namespace
+
+std::string sourceDir() { return env("EVENTBUS_SOURCE_DIR", "."); }
+std::string buildDir() { return env("EVENTBUS_BUILD_DIR", "build"); }
+std::string sharedDir() { return env("EVENTBUS_SHARED_DIR", sourceDir() + "/../shared"); }
+bool haveShared() { return Poco::File(sharedDir() + "/tools/validate-events").exists(); }
+std::string daemonPath() { return buildDir() + "/bin/eventbusd"; }
+
+ScratchDir::ScratchDir(const std::string& tag)
+{
+    std::string templ = "/tmp/" + tag + "-XXXXXX";
+    std::vector<char> buf(templ.begin(), templ.end());
+    buf.push_back('\0');
+    if (!::mkdtemp(buf.data())) throw std::runtime_error("mkdtemp failed");
+    _path = buf.data();
+}
+
+ScratchDir::~ScratchDir()
+{
+    try {
+        Poco::File(_path).remove(true);
+    } catch (...) {
+    }
+}
+
+uint16_t freeTcpPort()
+{
+    Poco::Net::ServerSocket s(Poco::Net::SocketAddress("127.0.0.1", 0));
+    return s.address().port();
+}
+
+uint16_t freeUdpPort()
+{
+    Poco::Net::DatagramSocket s(Poco::Net::SocketAddress("127.0.0.1", 0));
+    return s.address().port();
+}
+
+bool waitUntil(const std::function<bool()>& condition, std::chrono::milliseconds timeout)
+{
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (std::chrono::steady_clock::now() < deadline) {
+        if (condition()) return true;
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return condition();
+}
+
+std::string readFile(const std::string& path)
+{
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return "";
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+
+void writeFile(const std::string& path, const std::string& content)
+{
+    std::ofstream out(path, std::ios::binary | std::ios::trunc);
+    out << content;
+    if (!out) throw std::runtime_error("cannot write " + path);
+}
+
+std::vector<std::string> readLines(const std::string& path)
+{
+    std::vector<std::string> lines;
+    std::istringstream in(readFile(path));
+    for (std::string line; std::getline(in, line);)
+        if (!line.empty()) lines.push_back(line);
+    return lines;
+}
+
+int runCommand(const std::string& command, std::string* out)
+{
+    FILE* p = ::popen(command.c_str(), "r");
+    if (!p) return -1;
+    std::string text;
+    char buf[4096];
+    size_t n;
+    while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) text.append(buf, n);
+    int status = ::pclose(p);
+    if (out) *out = text;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+void sendUdp(uint16_t port, const std::string& payload)
+{
+    Poco::Net::DatagramSocket s(Poco::Net::SocketAddress("127.0.0.1", 0));
+    s.sendTo(payload.data(), static_cast<int>(payload.size()), Poco::Net::SocketAddress("127.0.0.1", port));
+}
+
+int httpRequest(uint16_t port, const std::string& method, const std::string& uri, const std::string& body,
+                std::string* responseBody, const std::string& contentType,
+                std::vector<std::pair<std::string, std::string>>* responseHeaders)
+{
+    Poco::Net::HTTPClientSession session("127.0.0.1", port);
+    session.setTimeout(Poco::Timespan(10, 0));
+    Poco::Net::HTTPRequest request(method, uri, Poco::Net::HTTPMessage::HTTP_1_1);
+    if (!contentType.empty()) request.setContentType(contentType);
+    request.setContentLength(static_cast<std::streamsize>(body.size()));
+    session.sendRequest(request) << body;
+    Poco::Net::HTTPResponse response;
+    std::istream& in = session.receiveResponse(response);
+    std::string text;
+    Poco::StreamCopier::copyToString(in, text);
+    if (responseBody) *responseBody = text;
+    if (responseHeaders)
+        for (const auto& h : response) responseHeaders->emplace_back(h.first, h.second);
+    return response.getStatus();
+}
+
+} // namespace test
+} // namespace eventbus
