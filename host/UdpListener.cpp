@@ -60,7 +60,8 @@ void UdpListener::run()
     IngressInput input;
     input.kind = EB_LISTEN_UDP;
     input.listener = _spec.name;
-    while (!_stop) {
+    // On stop, datagrams already in the socket buffer were sent to us: take them before leaving.
+    while (!_stop || _socket.available() > 0) {
         Poco::Net::SocketAddress sender;
         int n;
         try {
