@@ -3,6 +3,17 @@
 # The shared CppUnit main (tests/unit/CppUnitMain.cpp) runs every registered suite.
 function(eventbus_add_test name)
   cmake_parse_arguments(T "" "TIMEOUT" "SOURCES;LIBS;LABELS" ${ARGN})
+  # Several engineers add test areas at once; a test whose sources are not written yet is skipped
+  # with a warning on a developer machine, and is an error on CI, where nothing may be skipped.
+  foreach(_src ${T_SOURCES})
+    if(NOT IS_ABSOLUTE ${_src} AND NOT EXISTS ${CMAKE_CURRENT_SOURCE_DIR}/${_src})
+      if(DEFINED ENV{CI})
+        message(FATAL_ERROR "${name}: missing source ${_src}")
+      endif()
+      message(WARNING "${name}: skipped, missing source ${_src}")
+      return()
+    endif()
+  endforeach()
   add_executable(${name} ${T_SOURCES} ${CMAKE_SOURCE_DIR}/tests/unit/CppUnitMain.cpp)
   target_link_libraries(${name} PRIVATE PkgConfig::CPPUNIT ${T_LIBS})
   target_include_directories(${name} PRIVATE ${CMAKE_SOURCE_DIR}/tests)
