@@ -97,15 +97,18 @@ int EventBusApp::validate()
     std::vector<ConfigProblem> failures;
     auto plugins = PluginLoader::load(settings, metrics, problems, failures);
     problems.insert(problems.end(), failures.begin(), failures.end());
-    try {
-        Dispatcher dispatcher(settings.dispatch, metrics);
-    } catch (const std::exception& e) {
-        problems.push_back({settings.mainFile, "", e.what()});
+    // The dispatcher checks routing as a whole; its errors would only repeat earlier ones.
+    if (problems.empty()) {
+        try {
+            Dispatcher dispatcher(settings.dispatch, metrics);
+        } catch (const std::exception& e) {
+            problems.push_back({settings.mainFile, "", e.what()});
+        }
     }
     if (!problems.empty()) {
         printProblems(problems);
         std::cerr << problems.size() << " problem(s) in " << _configFile << "\n";
-        return EXIT_CONFIG;
+        return 1; // --validate promises 0 or 1, unlike serving, which exits EX_CONFIG
     }
     std::cout << "configuration OK: " << settings.dispatch.services.size() << " service(s), " << plugins.size()
               << " plugin(s) enabled";

@@ -3,6 +3,8 @@
 
 #include <cppunit/extensions/HelperMacros.h>
 
+#include <sys/stat.h>
+
 using namespace eventbus;
 
 namespace {
