@@ -12,12 +12,13 @@
 //   CPPUNIT_ASSERT_EQUAL(std::string("test.event"), r.events.at(0).stream);
 //
 // Host rules it reproduces: unknown or missing required config keys and badly typed values fail
-// start(); listeners and job executors may only be declared during create; an emit without json,
-// stream or id, or with a type that is not exactly one bit, is refused; events emitted during a
-// decode that does not return EB_OK are discarded (all or nothing); after EB_FAILED the plugin is
-// disabled and later inputs are refused with reason "plugin_disabled"; an HTTP input gets the
-// plugin's respond() answer, else 201 {"ids":[...]} on success, 400 (rejected) or 500 (failed)
-// with {"error": message}.
+// start(); listeners and job executors may only be declared during create; an input longer than
+// the listener's max_message_bytes is refused as "oversized" without calling decode; an emit
+// without json, stream or id, or with a type that is not exactly one bit, is refused; events
+// emitted during a decode that does not return EB_OK are discarded (all or nothing); after
+// EB_FAILED the plugin is disabled and later inputs are refused with reason "plugin_disabled";
+// an HTTP input gets the plugin's respond() answer, else 201 {"ids":[...]} on success, 400
+// (rejected) or 500 (failed) with {"error": message}.
 //
 // decode may be called from several threads at once, as the host does, to test a plugin's
 // thread safety; start, stop and the recorded listener and executor lists are single-threaded.
@@ -277,6 +278,16 @@ public:
             out.status = EB_REJECTED;
             out.reason = "plugin_disabled";
             out.message = std::string("plugin ") + _descriptor.name + " is disabled after a failure";
+            finishHttp(*l, out);
+            return out;
+        }
+
+        if (l->maxMessageBytes && data.size() > l->maxMessageBytes) {
+            // The host refuses oversized inputs without calling the plugin.
+            out.status = EB_REJECTED;
+            out.reason = "oversized";
+            out.message = "input of " + std::to_string(data.size()) + " bytes exceeds " +
+                          std::to_string(l->maxMessageBytes);
             finishHttp(*l, out);
             return out;
         }
