@@ -29,8 +29,10 @@ struct ServiceSettings {
 /// One stream configuration entry (EventStreamConfig). name is exact, or a regex written /.../.
 struct StreamSettings {
     std::string name;
-    std::string service; ///< empty: the default service
-    bool enabled = true;
+    std::string service; ///< producers.mediawiki_eventbus.event_service_name; empty: see below
+    std::string destinationEventService; ///< legacy top-level key, used when service is empty;
+                                         ///< when both are empty: the default service
+    bool enabled = true; ///< producers.mediawiki_eventbus.enabled
 };
 
 struct DispatchSettings {

@@ -8,10 +8,12 @@
 
 #include <chrono>
 #include <memory>
+#include <string>
 #include <vector>
 
 namespace eventbus {
 
+class EventStore;
 class MetricsRegistry;
 
 /// What became of a submitted set of events, for the ingress to answer its client.
@@ -29,6 +31,9 @@ public:
     /// Throws std::invalid_argument naming the problem (unknown default service, bad mask, bad
     /// regex...) so that --validate can report it before anything starts.
     Dispatcher(const DispatchSettings& settings, MetricsRegistry& metrics);
+    /// The same with a given store (a durable one); null means a MemoryStore that writes dead
+    /// letters to settings.deadLetterPath.
+    Dispatcher(const DispatchSettings& settings, MetricsRegistry& metrics, std::shared_ptr<EventStore> store);
     ~Dispatcher();
     Dispatcher(const Dispatcher&) = delete;
     Dispatcher& operator=(const Dispatcher&) = delete;
@@ -44,6 +49,9 @@ public:
 
     /// Events held and not yet delivered or dead-lettered, over all services.
     size_t backlog() const;
+
+    /// EventBusStreamNamesMap: the configured stream name for a producer's default name.
+    std::string resolveStream(const std::string& defaultName) const;
 
 private:
     struct Impl;

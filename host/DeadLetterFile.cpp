@@ -1,0 +1,49 @@
+#include "DeadLetterFile.h"
+
+#include <Poco/Exception.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+namespace eventbus {
+
+DeadLetterFile::DeadLetterFile(const std::string& path)
+    : _path(path)
+{
+}
+
+std::string DeadLetterFile::format(const std::string& reason, const std::string& service,
+    const std::string& stream, const std::string& eventJson)
+{
+    rapidjson::StringBuffer buffer;
+    rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
+    writer.StartObject();
+    writer.Key("reason");
+    writer.String(reason.data(), static_cast<rapidjson::SizeType>(reason.size()));
+    writer.Key("service");
+    writer.String(service.data(), static_cast<rapidjson::SizeType>(service.size()));
+    writer.Key("stream");
+    writer.String(stream.data(), static_cast<rapidjson::SizeType>(stream.size()));
+    writer.Key("event");
+    writer.RawValue(eventJson.data(), eventJson.size(), rapidjson::kObjectType);
+    writer.EndObject();
+    return std::string(buffer.GetString(), buffer.GetSize());
+}
+
+void DeadLetterFile::write(const std::string& reason, const std::string& service,
+    const std::string& stream, const std::string& eventJson)
+{
+    if (_path.empty())
+        return;
+    std::string line = format(reason, service, stream, eventJson) + '\n';
+    std::lock_guard<std::mutex> lock(_mutex);
+    if (!_out.is_open())
+        _out.open(_path, std::ios::app | std::ios::binary);
+    _out.write(line.data(), static_cast<std::streamsize>(line.size()));
+    _out.flush();
+    if (!_out) {
+        _out.close();
+        throw Poco::FileException("cannot write dead letter file", _path);
+    }
+}
+
+} // namespace eventbus

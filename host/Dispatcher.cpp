@@ -1,0 +1,452 @@
+#include "Dispatcher.h"
+
+#include "Backoff.h"
+#include "Batcher.h"
+#include "DeliveryOutcome.h"
+#include "EnableMask.h"
+#include "MemoryStore.h"
+#include "MetricsRegistry.h"
+#include "Sender.h"
+#include "StreamRouter.h"
+
+#include <Poco/Logger.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <map>
+#include <mutex>
+#include <set>
+#include <stdexcept>
+#include <thread>
+
+namespace eventbus {
+
+namespace {
+
+/// The extension's metrics keep the names Prometheus shows for them in production (core's stats
+/// library prefixes the component), so existing dashboards keep working.
+const std::string EXT = "mediawiki_EventBus_";
+const std::string NOT_ENQUEABLE = EXT + "event_batch_not_enqueable_total";
+const std::string IS_STRING = EXT + "event_batch_is_string_total";
+const std::string OUTGOING = EXT + "events_outgoing_total";
+const std::string OUTGOING_BY_STREAM = EXT + "events_outgoing_by_stream_total";
+const std::string NOT_SERIALIZABLE = EXT + "event_batch_not_serializable_total";
+const std::string PARTITIONED = EXT + "event_batch_partitioned_total";
+const std::string RESPONSES = EXT + "event_service_response_total";
+const std::string FAILED = EXT + "events_failed_total";
+const std::string FAILED_BY_STREAM = EXT + "events_failed_by_stream_total";
+const std::string ACCEPTED = EXT + "events_accepted_total";
+const std::string DEAD_LETTERED = "eventbus_events_dead_lettered_total";
+const std::string RETRIES = "eventbus_delivery_retries_total";
+const std::string BACKOFF = "eventbus_delivery_backoff_seconds";
+const std::string LATENCY = "eventbus_delivery_latency_seconds";
+const std::string QUEUED = "eventbus_dispatch_queued_events";
+const std::string HELD_BYTES = "eventbus_dispatch_held_bytes";
+const std::string FULL = "eventbus_dispatch_full_total";
+
+int64_t wallMicroseconds()
+{
+    return std::chrono::duration_cast<std::chrono::microseconds>(
+        std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+void describeMetrics(MetricsRegistry& metrics)
+{
+    metrics.describe(NOT_ENQUEABLE, "counter", "Submissions refused by EnableEventBus or for an undeclared or disabled stream");
+    metrics.describe(IS_STRING, "counter", "Kept for dashboards; events arrive serialized by plugins, so always 0");
+    metrics.describe(OUTGOING, "counter", "Events sent in requests to the event service (each attempt)");
+    metrics.describe(OUTGOING_BY_STREAM, "counter", "Events sent in requests to the event service, by stream");
+    metrics.describe(NOT_SERIALIZABLE, "counter", "Kept for dashboards; plugins serialize events, so always 0");
+    metrics.describe(PARTITIONED, "counter", "Batches cut short by the max batch byte size");
+    metrics.describe(RESPONSES, "counter", "Answers of the event service by HTTP status (0: no answer)");
+    metrics.describe(FAILED, "counter", "Failed events listed in event service answers");
+    metrics.describe(FAILED_BY_STREAM, "counter", "Failed events listed in event service answers, by stream");
+    metrics.describe(ACCEPTED, "counter", "Events the event service accepted");
+    metrics.describe(DEAD_LETTERED, "counter", "Events that will never be delivered, by reason");
+    metrics.describe(RETRIES, "counter", "Events put back for another delivery attempt");
+    metrics.describe(BACKOFF, "gauge", "Current backoff delay of a failing event service (0: healthy)");
+    metrics.describe(LATENCY, "histogram", "Seconds from ingress to the event service's answer, per delivered event");
+    metrics.describe(QUEUED, "gauge", "Events held for an event service (pending and in flight)");
+    metrics.describe(HELD_BYTES, "gauge", "Memory held by the dispatcher for events, counted against its budget");
+    metrics.describe(FULL, "counter", "Submissions refused because the memory or store budget was reached");
+}
+
+void checkService(const ServiceSettings& service)
+{
+    if (service.maxBatchEvents < 1)
+        throw std::invalid_argument("event service " + service.name + ": max batch events must be at least 1");
+    if (service.maxBatchBytes < 3)
+        throw std::invalid_argument("event service " + service.name + ": max batch bytes must be at least 3");
+    if (service.timeoutSeconds <= 0 || service.connectTimeoutSeconds <= 0)
+        throw std::invalid_argument("event service " + service.name + ": timeouts must be positive");
+}
+
+} // namespace
+
+struct Dispatcher::Impl {
+    struct Service {
+        Service(const ServiceSettings& s)
+            : settings(s)
+            , sender(Sender::create(s))
+            , batcher(Batcher::Limits{s.maxBatchEvents, s.maxBatchBytes, int64_t(s.lingerMs) * 1000, s.forwardClientIp})
+            , backoff(std::chrono::milliseconds(s.backoffBaseMs), std::chrono::milliseconds(s.backoffMaxMs))
+        {
+        }
+        ServiceSettings settings;
+        std::unique_ptr<Sender> sender;
+        Batcher batcher;
+        Backoff backoff;
+        int inFlight = 0;
+        std::condition_variable wake;
+        std::vector<std::thread> workers;
+    };
+
+    Impl(const DispatchSettings& s, MetricsRegistry& m, std::shared_ptr<EventStore> st)
+        : settings(s)
+        , metrics(m)
+        , mask(s.enable)
+        , router(s)
+        , store(st ? std::move(st) : std::make_shared<MemoryStore>(s.deadLetterPath))
+        , log(Poco::Logger::get("eventbus.dispatcher"))
+    {
+        for (const ServiceSettings& service : s.services) {
+            if (service.url.empty())
+                continue;
+            checkService(service);
+            services.emplace(service.name, std::make_unique<Service>(service));
+        }
+        describeMetrics(metrics);
+    }
+
+    Labels base(const std::string& service, const std::string& url, int type) const
+    {
+        return {{"function_name", "send"}, {"event_type", EnableMask::typeName(type)},
+            {"event_service_name", service}, {"event_service_uri", url}};
+    }
+
+    void run(Service& service);
+    void deliver(Service& service, std::vector<StoredEvent>& events, const Batcher::Builder& batch);
+    void settle(Service& service, std::vector<StoredEvent>& events, const SendResponse& response,
+        const Labels& labels);
+    void updateGauges(const std::string& service);
+    void stop();
+
+    DispatchSettings settings;
+    MetricsRegistry& metrics;
+    EnableMask mask;
+    StreamRouter router;
+    std::shared_ptr<EventStore> store;
+    Poco::Logger& log;
+    std::map<std::string, std::unique_ptr<Service>> services;
+
+    std::mutex mutex; ///< scheduling state: inFlight, backoff, the flags below
+    std::condition_variable settled;
+    bool started = false;
+    bool draining = false;
+    bool stopping = false;
+
+    std::mutex submitMutex; ///< makes the budget check and the append one step
+    std::atomic<size_t> inFlightBytes{0};
+};
+
+void Dispatcher::Impl::run(Service& service)
+{
+    const std::string& name = service.settings.name;
+    std::unique_lock<std::mutex> lock(mutex);
+    while (!stopping) {
+        // A failing service gets one probe at a time, each after its backoff delay.
+        size_t limit = service.backoff.failing() ? 1 : static_cast<size_t>(std::max(service.settings.connections, 1));
+        if (static_cast<size_t>(service.inFlight) >= limit) {
+            service.wake.wait(lock);
+            continue;
+        }
+        if (service.backoff.failing() && Backoff::Clock::now() < service.backoff.readyAt()) {
+            service.wake.wait_until(lock, service.backoff.readyAt());
+            continue;
+        }
+        StoreStats queue = store->stats(name);
+        if (queue.pending == 0) {
+            service.wake.wait(lock);
+            continue;
+        }
+        int64_t now = wallMicroseconds();
+        if (!draining && !service.batcher.due(queue, now)) {
+            service.wake.wait_for(lock, std::chrono::microseconds(service.batcher.dueAtUs(queue) - now));
+            continue;
+        }
+        Batcher::Builder batch = service.batcher.builder();
+        std::vector<StoredEvent> events = store->take(name, [&batch](const Event& event) { return batch.add(event); });
+        if (events.empty())
+            continue;
+        ++service.inFlight;
+        lock.unlock();
+        try {
+            deliver(service, events, batch);
+        } catch (const std::exception& e) {
+            log.error("event service %s: delivery failed unexpectedly: %s", name, std::string(e.what()));
+            std::vector<uint64_t> seqs;
+            for (const StoredEvent& stored : events)
+                seqs.push_back(stored.seq);
+            store->release(name, seqs);
+        }
+        lock.lock();
+        --service.inFlight;
+        updateGauges(name);
+        service.wake.notify_all();
+        settled.notify_all();
+    }
+}
+
+void Dispatcher::Impl::deliver(Service& service, std::vector<StoredEvent>& events, const Batcher::Builder& batch)
+{
+    const ServiceSettings& settings = service.settings;
+    Labels labels = base(settings.name, settings.url, events.front().event.type);
+    if (batch.partitioned())
+        metrics.add(PARTITIONED, labels);
+    if (batch.oversized()) {
+        const StoredEvent& event = events.front();
+        std::string reason = "event of " + std::to_string(event.event.json.size())
+            + " bytes is larger than the max batch size of " + std::to_string(settings.maxBatchBytes) + " bytes";
+        log.error("event service %s: dead-lettering event %s of stream %s: %s", settings.name, event.event.id,
+            event.event.stream, reason);
+        store->deadLetter(settings.name, {event.seq}, reason);
+        metrics.add(DEAD_LETTERED, {{"event_service_name", settings.name}, {"reason", "oversized"}});
+        return;
+    }
+
+    std::string body = Batcher::join(events);
+    size_t cost = body.size();
+    for (const StoredEvent& stored : events)
+        cost += EventStore::footprint(stored.event);
+    inFlightBytes += cost;
+
+    metrics.add(OUTGOING, labels, static_cast<double>(events.size()));
+    std::map<std::string, size_t> byStream;
+    for (const StoredEvent& stored : events)
+        ++byStream[stored.event.stream.empty() ? "__value_unknown__" : stored.event.stream];
+    for (const auto& [stream, count] : byStream) {
+        Labels streamLabels = labels;
+        streamLabels.emplace_back("stream_name", stream);
+        metrics.add(OUTGOING_BY_STREAM, streamLabels, static_cast<double>(count));
+    }
+
+    std::string clientIp = settings.forwardClientIp ? events.front().event.clientIp : std::string();
+    SendResponse response = service.sender->send(events, body, clientIp);
+    body.clear();
+    body.shrink_to_fit();
+    settle(service, events, response, labels);
+    inFlightBytes -= cost;
+}
+
+void Dispatcher::Impl::settle(Service& service, std::vector<StoredEvent>& events, const SendResponse& response,
+    const Labels& labels)
+{
+    const std::string& name = service.settings.name;
+    std::string status = std::to_string(response.status);
+    Labels responseLabels = labels;
+    responseLabels.emplace_back("status_code", status);
+    metrics.add(RESPONSES, responseLabels);
+
+    DeliveryOutcome outcome(response, events);
+    for (const DeliveryOutcome::ListedFailure& failure : outcome.listedFailures()) {
+        Labels failed = labels;
+        failed.emplace_back("failure_kind", failure.kind);
+        failed.emplace_back("status_code", status);
+        metrics.add(FAILED, failed);
+        failed.emplace_back("stream_name", failure.stream);
+        metrics.add(FAILED_BY_STREAM, failed);
+    }
+
+    std::vector<uint64_t> delivered, retried;
+    std::map<std::pair<std::string, std::string>, std::vector<uint64_t>> letters; // (category, reason)
+    int64_t now = wallMicroseconds();
+    Labels latencyLabels{{"event_service_name", name}};
+    for (size_t i = 0; i < events.size(); ++i) {
+        switch (outcome.verdict(i)) {
+        case DeliveryOutcome::Verdict::Delivered:
+            delivered.push_back(events[i].seq);
+            if (events[i].event.ingressUs > 0)
+                metrics.observe(LATENCY, latencyLabels, double(now - events[i].event.ingressUs) / 1e6);
+            break;
+        case DeliveryOutcome::Verdict::Retry:
+            retried.push_back(events[i].seq);
+            break;
+        case DeliveryOutcome::Verdict::DeadLetter:
+            letters[{outcome.category(i), outcome.reason(i)}].push_back(events[i].seq);
+            break;
+        }
+    }
+    metrics.add(ACCEPTED, labels, static_cast<double>(delivered.size()));
+
+    // The backoff is settled before the events return to the queue, so no other worker resends
+    // them ahead of the delay.
+    {
+        std::lock_guard<std::mutex> lock(mutex);
+        if (!retried.empty()) {
+            bool wasFailing = service.backoff.failing();
+            auto delay = service.backoff.failure(Backoff::Clock::now());
+            metrics.set(BACKOFF, {{"event_service_name", name}}, double(delay.count()) / 1000);
+            if (!wasFailing)
+                log.warning("event service %s failing (%s); retrying %z events with backoff", name,
+                    outcome.summary(), retried.size());
+        } else if (service.backoff.failing()) {
+            service.backoff.success();
+            metrics.set(BACKOFF, {{"event_service_name", name}}, 0);
+            log.information("event service %s recovered", name);
+        }
+    }
+    store->ack(name, delivered);
+    if (!retried.empty()) {
+        metrics.add(RETRIES, {{"event_service_name", name}}, static_cast<double>(retried.size()));
+        store->release(name, retried);
+    }
+    for (const auto& [key, seqs] : letters) {
+        log.error("event service %s (%s): dead-lettering %z events: %s", name, outcome.summary(), seqs.size(), key.second);
+        metrics.add(DEAD_LETTERED, {{"event_service_name", name}, {"reason", key.first}}, static_cast<double>(seqs.size()));
+        try {
+            store->deadLetter(name, seqs, key.second);
+        } catch (const std::exception& e) {
+            log.error("event service %s: cannot keep dead letters: %s", name, std::string(e.what()));
+        }
+    }
+}
+
+void Dispatcher::Impl::updateGauges(const std::string& service)
+{
+    StoreStats queue = store->stats(service);
+    metrics.set(QUEUED, {{"event_service_name", service}}, double(queue.pending + queue.inFlight));
+    metrics.set(HELD_BYTES, {}, double(store->heldBytes() + inFlightBytes.load()));
+}
+
+void Dispatcher::Impl::stop()
+{
+    {
+        std::lock_guard<std::mutex> lock(mutex);
+        stopping = true;
+        for (auto& [name, service] : services)
+            service->wake.notify_all();
+    }
+    for (auto& [name, service] : services)
+        service->sender->abort();
+    for (auto& [name, service] : services) {
+        for (std::thread& worker : service->workers)
+            worker.join();
+        service->workers.clear();
+    }
+}
+
+Dispatcher::Dispatcher(const DispatchSettings& settings, MetricsRegistry& metrics)
+    : Dispatcher(settings, metrics, nullptr)
+{
+}
+
+Dispatcher::Dispatcher(const DispatchSettings& settings, MetricsRegistry& metrics, std::shared_ptr<EventStore> store)
+    : _impl(std::make_unique<Impl>(settings, metrics, std::move(store)))
+{
+}
+
+Dispatcher::~Dispatcher()
+{
+    _impl->stop();
+}
+
+void Dispatcher::start()
+{
+    std::lock_guard<std::mutex> lock(_impl->mutex);
+    if (_impl->started || _impl->stopping)
+        return;
+    _impl->started = true;
+    for (auto& [name, service] : _impl->services) {
+        for (int i = 0; i < std::max(service->settings.connections, 1); ++i)
+            service->workers.emplace_back([this, s = service.get()] { _impl->run(*s); });
+    }
+}
+
+SubmitResult Dispatcher::submit(std::vector<Event>&& events)
+{
+    Impl& impl = *_impl;
+    SubmitResult result;
+    EventStore::Routed routed;
+    std::map<std::pair<std::string, int>, bool> refused; // (service, type): one count per submission
+    std::set<std::string> touched;
+    size_t cost = 0;
+    int64_t now = wallMicroseconds();
+    for (Event& event : events) {
+        std::string service = impl.router.serviceFor(event.stream);
+        if (service == StreamRouter::DISABLED_SERVICE) {
+            ++result.disabled;
+            refused[{service, event.type}] = true;
+            continue;
+        }
+        if (!impl.mask.allows(event.type)) {
+            ++result.notEnqueueable;
+            refused[{service, event.type}] = true;
+            continue;
+        }
+        if (event.ingressUs == 0)
+            event.ingressUs = now;
+        cost += EventStore::footprint(event);
+        touched.insert(service);
+        routed.emplace_back(std::move(service), std::move(event));
+    }
+
+    size_t accepted = routed.size();
+    {
+        std::lock_guard<std::mutex> lock(impl.submitMutex);
+        bool closed;
+        {
+            std::lock_guard<std::mutex> state(impl.mutex);
+            closed = impl.draining || impl.stopping;
+        }
+        bool overBudget = impl.store->heldBytes() + impl.inFlightBytes.load() + cost > impl.settings.memoryBudgetBytes;
+        if (closed || (accepted > 0 && (overBudget || !impl.store->append(std::move(routed))))) {
+            impl.metrics.add(FULL, {});
+            SubmitResult full;
+            full.full = true;
+            return full;
+        }
+    }
+    result.accepted = accepted;
+
+    for (const auto& [key, unused] : refused) {
+        const std::string& service = key.first;
+        auto found = impl.services.find(service);
+        std::string url = found == impl.services.end() ? service : found->second->settings.url;
+        impl.metrics.add(NOT_ENQUEABLE, impl.base(service, url, key.second));
+    }
+    if (accepted > 0) {
+        std::lock_guard<std::mutex> lock(impl.mutex);
+        for (const std::string& name : touched) {
+            impl.updateGauges(name);
+            impl.services.at(name)->wake.notify_all();
+        }
+    }
+    return result;
+}
+
+bool Dispatcher::drain(std::chrono::steady_clock::time_point deadline)
+{
+    Impl& impl = *_impl;
+    {
+        std::unique_lock<std::mutex> lock(impl.mutex);
+        impl.draining = true;
+        for (auto& [name, service] : impl.services)
+            service->wake.notify_all();
+        if (impl.started)
+            impl.settled.wait_until(lock, deadline, [&impl] { return impl.store->size() == 0; });
+    }
+    impl.stop();
+    return impl.store->size() == 0;
+}
+
+size_t Dispatcher::backlog() const
+{
+    return _impl->store->size();
+}
+
+std::string Dispatcher::resolveStream(const std::string& defaultName) const
+{
+    return _impl->router.resolveName(defaultName);
+}
+
+} // namespace eventbus
