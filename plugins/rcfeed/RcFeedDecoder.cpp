@@ -16,6 +16,8 @@ namespace rcfeed {
 namespace {
 
 constexpr char kSchema[] = "/mediawiki/recentchange/1.0.0";
+/// Deeper than any change MediaWiki sends (log_params nest a few levels at most).
+constexpr int kMaxDepth = 64;
 /// 9999-12-31T23:59:59Z: later times do not fit the four-digit years of meta.dt.
 constexpr int64_t kLastTimestamp = 253402300799;
 
@@ -24,6 +26,30 @@ RcFeedDecoder::Result rejected(const char* reason, std::string message) {
     r.reason = reason;
     r.message = std::move(message);
     return r;
+}
+
+/// True when the JSON text nests arrays and objects deeper than limit. Checked before parsing
+/// because the parser and the SDK's tree walks recurse once per level: a datagram of 60,000 "["
+/// must not exhaust a listener thread's stack.
+bool nestsDeeperThan(std::string_view text, int limit) {
+    int depth = 0;
+    bool inString = false;
+    for (size_t i = 0; i < text.size(); ++i) {
+        const char c = text[i];
+        if (inString) {
+            if (c == '\\')
+                ++i;
+            else if (c == '"')
+                inString = false;
+        } else if (c == '"') {
+            inString = true;
+        } else if (c == '[' || c == '{') {
+            if (++depth > limit) return true;
+        } else if (c == ']' || c == '}') {
+            --depth;
+        }
+    }
+    return false;
 }
 
 /// The JSON part of a datagram: without the udp2log "PREFIX " and the line end UDPTransport adds.
@@ -73,6 +99,9 @@ RcFeedDecoder::Result RcFeedDecoder::decode(std::string_view datagram) const {
     if (body.empty()) return rejected("malformed_json", "datagram holds no JSON object");
     // RapidJSON stops at a NUL byte as if the input ended there; JSON text never contains one.
     if (body.find('\0') != std::string_view::npos) return rejected("malformed_json", "NUL byte in the datagram");
+
+    if (nestsDeeperThan(body, kMaxDepth))
+        return rejected("too_deep", "JSON nests deeper than " + std::to_string(kMaxDepth) + " levels");
 
     rapidjson::Document change;
     change.Parse(body.data(), body.size());
