@@ -1,0 +1,269 @@
+#include "RelayDecoder.h"
+
+#include <rapidjson/error/en.h>
+#include <rapidjson/memorystream.h>
+#include <rapidjson/reader.h>
+
+namespace eventbus {
+namespace relay {
+
+namespace {
+
+// Iterative: a deeply nested body cannot exhaust the stack. In this mode the reader calls
+// StartObject/EndObject while the stream is still on the '{' / '}', which the scan relies on.
+constexpr unsigned kParseFlags =
+    rapidjson::kParseIterativeFlag | rapidjson::kParseValidateEncodingFlag | rapidjson::kParseNumbersAsStringsFlag;
+
+struct ScannedEvent {
+    size_t start = 0;
+    size_t end = 0;
+    size_t metaClose = 0;
+    unsigned metaMembers = 0;
+    bool hasMeta = false;
+    bool hasStream = false;
+    bool hasId = false;
+    bool hasDt = false;
+    std::string stream;
+    std::string id;
+};
+
+class EventScanner : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, EventScanner> {
+public:
+    explicit EventScanner(const rapidjson::MemoryStream& stream) : _stream(stream) {}
+
+    bool Null() { return scalar(); }
+    bool Bool(bool) { return scalar(); }
+    bool Int(int) { return scalar(); }
+    bool Uint(unsigned) { return scalar(); }
+    bool Int64(int64_t) { return scalar(); }
+    bool Uint64(uint64_t) { return scalar(); }
+    bool Double(double) { return scalar(); }
+    bool RawNumber(const char*, rapidjson::SizeType, bool) { return scalar(); }
+    bool String(const char* s, rapidjson::SizeType len, bool) { return scalar(s, len); }
+
+    bool StartObject() {
+        if (_level == 0) {
+            _eventLevel = 1;
+            beginEvent();
+        } else if (_topIsArray && _level == 1) {
+            beginEvent();
+        } else {
+            const Field field = takePending();
+            if (field == Field::Meta) {
+                _inMeta = true;
+                _current.hasMeta = true;
+            } else if (!nonStringValue(field)) {
+                return false;
+            }
+        }
+        ++_level;
+        return true;
+    }
+
+    bool EndObject(rapidjson::SizeType members) {
+        --_level;
+        if (_inMeta && _level == _eventLevel) {
+            _inMeta = false;
+            _current.metaClose = _stream.Tell();
+            _current.metaMembers = members;
+        } else if (_inEvent && _level == _eventLevel - 1) {
+            _current.end = _stream.Tell() + 1;
+            return endEvent();
+        }
+        return true;
+    }
+
+    bool StartArray() {
+        if (_level == 0) {
+            _topIsArray = true;
+            _eventLevel = 2;
+        } else if (_topIsArray && _level == 1) {
+            return fail("not_an_object", "event " + std::to_string(_events.size()) + " is not a JSON object");
+        } else if (!nonStringValue(takePending())) {
+            return false;
+        }
+        ++_level;
+        return true;
+    }
+
+    bool EndArray(rapidjson::SizeType) {
+        --_level;
+        return true;
+    }
+
+    bool Key(const char* s, rapidjson::SizeType len, bool) {
+        const std::string_view key(s, len);
+        _pending = Field::None;
+        if (_inEvent && _level == _eventLevel) {
+            if (key == "meta") {
+                if (_current.hasMeta) return fail("duplicate_key", eventLabel() + ": duplicate key meta");
+                _pending = Field::Meta;
+            }
+        } else if (_inMeta && _level == _eventLevel + 1) {
+            if (key == "stream") _pending = Field::Stream;
+            else if (key == "id") _pending = Field::Id;
+            else if (key == "dt") _pending = Field::Dt;
+            const bool seen = (_pending == Field::Stream && _current.hasStream) ||
+                              (_pending == Field::Id && _current.hasId) || (_pending == Field::Dt && _current.hasDt);
+            if (seen) return fail("duplicate_key", eventLabel() + ": duplicate key meta." + std::string(key));
+        }
+        return true;
+    }
+
+    std::vector<ScannedEvent>& events() { return _events; }
+    bool topIsArray() const { return _topIsArray; }
+    const std::string& reason() const { return _reason; }
+    const std::string& error() const { return _error; }
+
+private:
+    enum class Field { None, Meta, Stream, Id, Dt };
+
+    Field takePending() {
+        const Field field = _pending;
+        _pending = Field::None;
+        return field;
+    }
+
+    std::string eventLabel() const { return "event " + std::to_string(_events.size()); }
+
+    bool fail(const char* reason, std::string message) {
+        _reason = reason;
+        _error = std::move(message);
+        return false;
+    }
+
+    bool scalar(const char* s = nullptr, rapidjson::SizeType len = 0) {
+        if (_level == 0) return fail("not_events", "the body is not a JSON object or a list of objects");
+        if (_topIsArray && _level == 1)
+            return fail("not_an_object", "event " + std::to_string(_events.size()) + " is not a JSON object");
+        const Field field = takePending();
+        if (s && field == Field::Stream) {
+            _current.hasStream = true;
+            _current.stream.assign(s, len);
+            return true;
+        }
+        if (s && field == Field::Id) {
+            _current.hasId = true;
+            _current.id.assign(s, len);
+            return true;
+        }
+        return nonStringValue(field);
+    }
+
+    // A value that is not a string (or not a scalar) for the field the last key named.
+    bool nonStringValue(Field field) {
+        switch (field) {
+        case Field::Meta: return fail("invalid_meta", eventLabel() + ": meta is not an object");
+        case Field::Stream: return fail("invalid_meta", eventLabel() + ": meta.stream is not a string");
+        case Field::Id: return fail("invalid_meta", eventLabel() + ": meta.id is not a string");
+        case Field::Dt: _current.hasDt = true; return true;
+        case Field::None: return true;
+        }
+        return true;
+    }
+
+    void beginEvent() {
+        _inEvent = true;
+        _current = ScannedEvent();
+        _current.start = _stream.Tell();
+    }
+
+    bool endEvent() {
+        _inEvent = false;
+        if (!_current.hasMeta) return fail("missing_stream", eventLabel() + ": no meta object (meta.stream routes it)");
+        if (!_current.hasStream) return fail("missing_stream", eventLabel() + ": no meta.stream");
+        if (_current.stream.empty()) return fail("missing_stream", eventLabel() + ": meta.stream is empty");
+        if (_current.hasId && _current.id.empty()) return fail("invalid_meta", eventLabel() + ": meta.id is empty");
+        _events.push_back(std::move(_current));
+        return true;
+    }
+
+    const rapidjson::MemoryStream& _stream;
+    int _level = 0;
+    int _eventLevel = 1;
+    bool _topIsArray = false;
+    bool _inEvent = false;
+    bool _inMeta = false;
+    Field _pending = Field::None;
+    ScannedEvent _current;
+    std::vector<ScannedEvent> _events;
+    std::string _reason;
+    std::string _error;
+};
+
+} // namespace
+
+RelayResult RelayDecoder::decode(std::string_view body, std::string_view dt, IdGenerator newId) {
+    RelayResult result;
+    rapidjson::MemoryStream stream(body.data(), body.size());
+    EventScanner scanner(stream);
+    rapidjson::Reader reader;
+    const rapidjson::ParseResult parsed = reader.Parse<kParseFlags>(stream, scanner);
+    if (!scanner.error().empty()) {
+        result.reason = scanner.reason();
+        result.error = scanner.error();
+        return result;
+    }
+    if (parsed.IsError()) {
+        result.reason = "malformed_json";
+        result.error = std::string("the body is not valid JSON: ") + rapidjson::GetParseError_En(parsed.Code()) +
+                       " at byte " + std::to_string(parsed.Offset());
+        return result;
+    }
+    auto& scanned = scanner.events();
+    if (scanned.empty()) {
+        result.reason = "no_events";
+        result.error = "the body holds no events";
+        return result;
+    }
+
+    result.events.reserve(scanned.size());
+    for (auto& e : scanned) {
+        RelayEvent event;
+        event.stream = std::move(e.stream);
+        const std::string_view original = body.substr(e.start, e.end - e.start);
+        if (e.hasId && e.hasDt) {
+            event.id = std::move(e.id);
+            event.json = original;
+        } else {
+            event.id = e.hasId ? std::move(e.id) : newId();
+            std::string& json = result.rewritten.emplace_back();
+            json.reserve(original.size() + event.id.size() + dt.size() + 16);
+            json.append(body.data() + e.start, e.metaClose - e.start);
+            bool needComma = e.metaMembers > 0;
+            if (!e.hasId) {
+                json += needComma ? ",\"id\":\"" : "\"id\":\"";
+                json += event.id;
+                json += '"';
+                needComma = true;
+            }
+            if (!e.hasDt) {
+                json += needComma ? ",\"dt\":\"" : "\"dt\":\"";
+                json.append(dt.data(), dt.size());
+                json += '"';
+            }
+            json.append(body.data() + e.metaClose, e.end - e.metaClose);
+            event.json = json;
+        }
+        result.events.push_back(std::move(event));
+    }
+    return result;
+}
+
+bool RelayDecoder::isHasty(std::string_view uri) {
+    const auto question = uri.find('?');
+    if (question == std::string_view::npos) return false;
+    std::string_view query = uri.substr(question + 1);
+    query = query.substr(0, query.find('#'));
+    while (!query.empty()) {
+        const auto amp = query.find('&');
+        const std::string_view pair = query.substr(0, amp);
+        if (pair.substr(0, pair.find('=')) == "hasty") return true;
+        if (amp == std::string_view::npos) break;
+        query.remove_prefix(amp + 1);
+    }
+    return false;
+}
+
+} // namespace relay
+} // namespace eventbus

@@ -1,0 +1,52 @@
+// Splits an EventGate request body (one event object or a JSON list of them) into the events'
+// exact bytes, without re-serializing them: a validating SAX scan finds each event's byte range
+// and reads meta.stream, meta.id and meta.dt. Only events lacking meta.id or meta.dt are copied,
+// with the missing fields inserted textually at the end of meta.
+#ifndef EVENTBUS_RELAY_RELAYDECODER_H
+#define EVENTBUS_RELAY_RELAYDECODER_H
+
+#include <deque>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace eventbus {
+namespace relay {
+
+struct RelayEvent {
+    std::string stream;    ///< meta.stream, unescaped
+    std::string id;        ///< meta.id, unescaped; generated when the event had none
+    std::string_view json; ///< the event's bytes: a slice of the body, or of RelayResult::rewritten
+};
+
+struct RelayResult {
+    RelayResult() = default;
+    RelayResult(RelayResult&&) = default;
+    RelayResult& operator=(RelayResult&&) = default;
+    RelayResult(const RelayResult&) = delete; ///< events point into rewritten
+    RelayResult& operator=(const RelayResult&) = delete;
+
+    std::vector<RelayEvent> events;
+    std::deque<std::string> rewritten; ///< events that got meta.id or meta.dt inserted
+    std::string reason;                ///< metric label when rejected
+    std::string error;                 ///< why the body is rejected
+    bool ok() const { return error.empty(); }
+};
+
+class RelayDecoder {
+public:
+    using IdGenerator = std::string (*)();
+
+    static RelayResult decode(std::string_view body, std::string_view dt, IdGenerator newId);
+    /// Scans body; dt is written as meta.dt and newId() as meta.id where they are absent. The
+    /// events' json views point into body (which must outlive the result) or into the result.
+    /// All or nothing: any bad event rejects the body.
+
+    static bool isHasty(std::string_view uri);
+    /// True when the request target's query has a "hasty" parameter, whatever its value.
+};
+
+} // namespace relay
+} // namespace eventbus
+
+#endif

@@ -1,0 +1,154 @@
+#include "RelayDecoder.h"
+
+#include <rapidjson/document.h>
+
+#include <cppunit/extensions/HelperMacros.h>
+
+using eventbus::relay::RelayDecoder;
+using eventbus::relay::RelayResult;
+
+namespace {
+
+const std::string kDt = "2026-11-28T16:00:00Z";
+
+std::string fixedId() { return "00000000-0000-4000-8000-000000000001"; }
+
+RelayResult decode(std::string_view body) { return RelayDecoder::decode(body, kDt, &fixedId); }
+
+bool isJson(std::string_view s) {
+    rapidjson::Document d;
+    d.Parse(s.data(), s.size());
+    return !d.HasParseError() && d.IsObject();
+}
+
+} // namespace
+
+class RelayDecoderTest : public CppUnit::TestFixture {
+    CPPUNIT_TEST_SUITE(RelayDecoderTest);
+    CPPUNIT_TEST(testBatchElementsAreByteIdenticalSlices);
+    CPPUNIT_TEST(testSingleObjectBody);
+    CPPUNIT_TEST(testMetaDtAndIdInsertion);
+    CPPUNIT_TEST(testOnlyTheEventsOwnMetaCounts);
+    CPPUNIT_TEST(testBadBodies);
+    CPPUNIT_TEST(testDeepNestingIsRejectedWithoutCrashing);
+    CPPUNIT_TEST(testHasty);
+    CPPUNIT_TEST_SUITE_END();
+
+public:
+    void testBatchElementsAreByteIdenticalSlices() {
+        const std::string e0 = R"({"$schema":"/test/event/1.0.0","meta":{"stream":"test.event","id":"a-1","dt":"2024-01-01T00:00:00Z"},"n":1.0E+2,"s":"\u00e9\/<&>","big":12345678901234567890123})";
+        const std::string e1 = "{ \"meta\" : { \"dt\" : \"2024-01-01T00:00:00.123Z\" , \"id\" : \"a-2\", \"stream\" : \"a\\u002eb\" } ,\n \"x\" : [ ] }";
+        const std::string e2 = "{\"meta\":{\"stream\":\"s\",\"id\":\"a-3\",\"dt\":\"x\"},\"t\":\"caf\xc3\xa9 \xf0\x9f\x98\x80\",\"z\":null,\"f\":false,\"o\":{}}";
+        const std::string body = " [\n" + e0 + " ,\t" + e1 + "," + e2 + "]\n";
+        const auto r = decode(body);
+        CPPUNIT_ASSERT_MESSAGE(r.error, r.ok());
+        CPPUNIT_ASSERT_EQUAL(size_t(3), r.events.size());
+        CPPUNIT_ASSERT(r.rewritten.empty());
+        const std::string expected[] = {e0, e1, e2};
+        const char* streams[] = {"test.event", "a.b", "s"};
+        for (size_t i = 0; i < 3; ++i) {
+            CPPUNIT_ASSERT_EQUAL(expected[i], std::string(r.events[i].json));
+            CPPUNIT_ASSERT_EQUAL(std::string(streams[i]), r.events[i].stream);
+            CPPUNIT_ASSERT_EQUAL("a-" + std::to_string(i + 1), r.events[i].id);
+            // A view into the body: nothing was copied.
+            CPPUNIT_ASSERT(r.events[i].json.data() >= body.data() && r.events[i].json.data() < body.data() + body.size());
+        }
+    }
+
+    void testSingleObjectBody() {
+        const std::string event = R"({"meta":{"stream":"s","id":"i","dt":"d"},"v":[1,{"a":2}]})";
+        const std::string body = "\r\n " + event + " \n"; // the result's views point into it
+        const auto r = decode(body);
+        CPPUNIT_ASSERT_MESSAGE(r.error, r.ok());
+        CPPUNIT_ASSERT_EQUAL(size_t(1), r.events.size());
+        CPPUNIT_ASSERT_EQUAL(event, std::string(r.events[0].json));
+    }
+
+    void testMetaDtAndIdInsertion() {
+        const auto r = decode(R"([{"meta":{"stream":"s","id":"keep"},"a":1},)"
+                              R"({"meta":{"dt":"2020-01-01T00:00:00Z","stream":"s"}},)"
+                              R"({"a":{"b":2},"meta":{"stream":"s" }, "c":3},)"
+                              R"({"meta":{"stream":"s","id":"k","dt":"d"}}])");
+        CPPUNIT_ASSERT_MESSAGE(r.error, r.ok());
+        CPPUNIT_ASSERT_EQUAL(size_t(4), r.events.size());
+        CPPUNIT_ASSERT_EQUAL(std::string(R"({"meta":{"stream":"s","id":"keep","dt":")" + kDt + R"("},"a":1})"),
+                             std::string(r.events[0].json));
+        CPPUNIT_ASSERT_EQUAL(std::string("keep"), r.events[0].id);
+        CPPUNIT_ASSERT_EQUAL(
+            std::string(R"({"meta":{"dt":"2020-01-01T00:00:00Z","stream":"s","id":")" + fixedId() + R"("}})"),
+            std::string(r.events[1].json));
+        CPPUNIT_ASSERT_EQUAL(fixedId(), r.events[1].id);
+        CPPUNIT_ASSERT_EQUAL(std::string(R"({"a":{"b":2},"meta":{"stream":"s" ,"id":")" + fixedId() + R"(","dt":")" +
+                                         kDt + R"("}, "c":3})"),
+                             std::string(r.events[2].json));
+        CPPUNIT_ASSERT_EQUAL(size_t(3), r.rewritten.size());
+        for (const auto& e : r.events) CPPUNIT_ASSERT_MESSAGE(std::string(e.json), isJson(e.json));
+    }
+
+    void testOnlyTheEventsOwnMetaCounts() {
+        const auto r = decode(R"({"x":{"meta":{"stream":"wrong","id":"no"}},"stream":"no",)"
+                              R"("meta":{"m":{"stream":"nested"},"stream":"right","id":"yes","dt":"d"},"y":[{"meta":1}]})");
+        CPPUNIT_ASSERT_MESSAGE(r.error, r.ok());
+        CPPUNIT_ASSERT_EQUAL(std::string("right"), r.events[0].stream);
+        CPPUNIT_ASSERT_EQUAL(std::string("yes"), r.events[0].id);
+    }
+
+    void testBadBodies() {
+        struct Case {
+            std::string body;
+            const char* expected;
+        } cases[] = {
+            {"", "not valid JSON"},
+            {"not json", "not valid JSON"},
+            {"42", "not a JSON object or a list of objects"},
+            {"\"s\"", "not a JSON object or a list of objects"},
+            {"[]", "no events"},
+            {"[1]", "event 0 is not a JSON object"},
+            {R"([{"meta":{"stream":"s"}},"x"])", "event 1 is not a JSON object"},
+            {R"([{"meta":{"stream":"s"}},[]])", "event 1 is not a JSON object"},
+            {R"({"a":1})", "event 0: no meta object"},
+            {R"({"meta":{"id":"x"}})", "event 0: no meta.stream"},
+            {R"({"meta":{"stream":""}})", "meta.stream is empty"},
+            {R"({"meta":[]})", "meta is not an object"},
+            {R"({"meta":"s"})", "meta is not an object"},
+            {R"({"meta":{"stream":5}})", "meta.stream is not a string"},
+            {R"({"meta":{"stream":{"a":"b"}}})", "meta.stream is not a string"},
+            {R"([{"meta":{"stream":"s"}},{"meta":{"stream":"s","id":7}}])", "event 1: meta.id is not a string"},
+            {R"({"meta":{"stream":"s"},"meta":{"stream":"t"}})", "duplicate key meta"},
+            {R"({"meta":{"stream":"s","stream":"t"}})", "duplicate key meta.stream"},
+            {"{\"meta\":{\"stream\":\"s\"},\"x\":\"\xff\"}", "not valid JSON"},
+            {R"({"meta":{"stream":"s"}} x)", "not valid JSON"},
+            {R"([{"meta":{"stream":"s"}})", "not valid JSON"},
+            {R"([{"meta":{"stream":"s"}},])", "not valid JSON"},
+            {std::string("{\"meta\":{\"stream\":\"s\0\"}}", 22), "not valid JSON"},
+        };
+        for (const auto& c : cases) {
+            const auto r = decode(c.body);
+            CPPUNIT_ASSERT_MESSAGE(c.body, !r.ok());
+            CPPUNIT_ASSERT_MESSAGE(c.body + " -> " + r.error, r.error.find(c.expected) != std::string::npos);
+            CPPUNIT_ASSERT_MESSAGE(c.body, !r.reason.empty());
+            CPPUNIT_ASSERT_MESSAGE(c.body, r.events.empty());
+        }
+    }
+
+    void testDeepNestingIsRejectedWithoutCrashing() {
+        const std::string deep(1000000, '[');
+        const auto r = decode(deep);
+        CPPUNIT_ASSERT(!r.ok());
+        const std::string deepEvent = R"({"meta":{"stream":"s"},"x":)" + std::string(100000, '[') + std::string(100000, ']') + "}";
+        const auto ok = decode(deepEvent);
+        CPPUNIT_ASSERT_MESSAGE(ok.error, ok.ok());
+        CPPUNIT_ASSERT_EQUAL(deepEvent.size() + kDt.size() + fixedId().size() + 16, ok.events[0].json.size());
+    }
+
+    void testHasty() {
+        CPPUNIT_ASSERT(RelayDecoder::isHasty("/v1/events?hasty=true"));
+        CPPUNIT_ASSERT(RelayDecoder::isHasty("/v1/events?hasty"));
+        CPPUNIT_ASSERT(RelayDecoder::isHasty("/v1/events?x=1&hasty=false"));
+        CPPUNIT_ASSERT(!RelayDecoder::isHasty("/v1/events"));
+        CPPUNIT_ASSERT(!RelayDecoder::isHasty("/v1/events?nothasty=1&hastyx"));
+        CPPUNIT_ASSERT(!RelayDecoder::isHasty("/v1/events?x=1#hasty"));
+    }
+};
+
+CPPUNIT_TEST_SUITE_REGISTRATION(RelayDecoderTest);
