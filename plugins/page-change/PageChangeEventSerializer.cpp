@@ -120,8 +120,9 @@ rapidjson::Document PageChangeEventSerializer::toEvent(const PageChange& change)
         if (change.archivedRevisionCount)
             JsonObject(page, alloc).integer("revision_count", *change.archivedRevisionCount);
         if (change.isSuppressed) {
+            // EraseMember keeps the order of the remaining keys (RemoveMember would not).
             for (const char* hidden : {"rev_size", "rev_sha1", "comment", "editor", "content_slots"})
-                revision.RemoveMember(hidden);
+                revision.EraseMember(hidden);
             JsonObject(revision, alloc)
                 .replace("is_content_visible", rapidjson::Value(false))
                 .replace("is_editor_visible", rapidjson::Value(false))
