@@ -99,6 +99,22 @@ const std::map<std::string, HostKey>& hostKeys()
             [](Settings& s, const std::string& v) { s.http.timeoutSeconds = toDouble(v); }}},
         {"ingress.http.threads", {EB_CFG_INT, "request worker threads",
             [](Settings& s, const std::string& v) { s.http.threads = static_cast<int>(toInt(v)); }}},
+        {"admin.listen", {EB_CFG_STRING, "admin host:port (metrics, health), empty for none",
+            [](Settings& s, const std::string& v) { s.admin.listen = v; }}},
+        {"admin.ready_stall_seconds", {EB_CFG_DOUBLE, "backlog age without delivery that makes /readyz fail",
+            [](Settings& s, const std::string& v) { s.admin.readyStallSeconds = toDouble(v); }}},
+        {"jobrunner.enabled", {EB_CFG_BOOL, "serve POST /eventbus/v0/internal/job/execute",
+            [](Settings& s, const std::string& v) { s.jobRunner.enabled = Config::parseBool(v); }}},
+        {"jobrunner.secret", {EB_CFG_SECRET, "$wgSecretKey: the job signature key",
+            [](Settings& s, const std::string& v) { s.jobRunner.secret = v; }}},
+        {"jobrunner.read_only", {EB_CFG_BOOL, "answer 423 as a read-only wiki",
+            [](Settings& s, const std::string& v) { s.jobRunner.readOnly = Config::parseBool(v); }}},
+        {"jobrunner.command", {EB_CFG_STRING, "command run per job, job event on stdin",
+            [](Settings& s, const std::string& v) { s.jobRunner.command = v; }}},
+        {"jobrunner.timeout", {EB_CFG_INT, "seconds before the command is killed",
+            [](Settings& s, const std::string& v) { s.jobRunner.timeoutSeconds = static_cast<long>(toInt(v)); }}},
+        {"jobrunner.max_error_bytes", {EB_CFG_INT, "stderr kept for a failed job's answer",
+            [](Settings& s, const std::string& v) { s.jobRunner.maxErrorBytes = static_cast<size_t>(toInt(v)); }}},
     };
     return keys;
 }
@@ -302,6 +318,7 @@ Settings Config::load(const std::string& mainFile, std::vector<ConfigProblem>& p
 
     for (const auto& [key, cv] : raw) {
         const std::string& v = cv.value;
+        if (!startsWith(key, "plugin.")) s.hostValues[key] = v;
         auto hk = hostKeys().find(key);
         if (hk != hostKeys().end()) {
             std::string err = checkType(hk->second.type, v);
@@ -445,6 +462,18 @@ Settings Config::load(const std::string& mainFile, std::vector<ConfigProblem>& p
     }
     if (s.http.maxBodyBytes < 1)
         problems.push_back({fileOf("ingress.http.max_body_bytes"), "ingress.http.max_body_bytes", "must be positive"});
+    if (!s.admin.listen.empty()) {
+        std::string err = checkType(EB_CFG_ADDRESS, s.admin.listen);
+        if (!err.empty()) problems.push_back({fileOf("admin.listen"), "admin.listen", err});
+    }
+    if (s.jobRunner.enabled && s.jobRunner.secret.empty())
+        problems.push_back({fileOf("jobrunner.enabled"), "jobrunner.secret",
+                            "required when jobrunner.enabled = true: jobs are signed with it"});
+    if (s.jobRunner.enabled && s.http.listen.empty())
+        problems.push_back({fileOf("jobrunner.enabled"), "jobrunner.enabled",
+                            "needs the shared HTTP ingress (ingress.http.listen is empty)"});
+    if (s.jobRunner.timeoutSeconds < 1)
+        problems.push_back({fileOf("jobrunner.timeout"), "jobrunner.timeout", "must be at least 1"});
     if (s.drainSeconds < 0)
         problems.push_back({fileOf("eventbusd.drain_timeout"), "eventbusd.drain_timeout", "must not be negative"});
     if (s.dispatch.deadLetterPath.empty()) s.dispatch.deadLetterPath = "dead-letters.jsonl";

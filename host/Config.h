@@ -5,6 +5,7 @@
 #define EVENTBUS_HOST_CONFIG_H
 
 #include "DispatchSettings.h"
+#include "JobRunnerSettings.h"
 
 #include <map>
 #include <string>
@@ -45,6 +46,12 @@ struct HttpIngressSettings {
     int threads = 8;
 };
 
+/// The admin listener: metrics, health, readiness, plugin states.
+struct AdminSettings {
+    std::string listen = "127.0.0.1:9386"; ///< empty: no admin listener
+    double readyStallSeconds = 60; ///< unready when a backlog waits this long with nothing delivered
+};
+
 struct Settings {
     std::string mainFile;
     std::string stateDir = ".";      ///< relative paths (file: services, dead letters) resolve here
@@ -54,8 +61,13 @@ struct Settings {
     std::string logFormat = "text";
     bool allowRoot = false;
     HttpIngressSettings http;
+    AdminSettings admin;
+    JobRunnerSettings jobRunner;
     DispatchSettings dispatch;
     std::map<std::string, PluginSettings> plugins;
+    /// Every key that is not plugin.*, as written: a reload compares them to see whether anything
+    /// beyond the plugin set changed.
+    std::map<std::string, std::string> hostValues;
 };
 
 class Config {

@@ -1,9 +1,8 @@
 #include "EventBusApp.h"
 
 #include "Config.h"
+#include "Daemon.h"
 #include "Dispatcher.h"
-#include "Ingress.h"
-#include "IngressPipeline.h"
 #include "MetricsRegistry.h"
 #include "PluginLoader.h"
 
@@ -16,8 +15,10 @@
 #include <Poco/Util/Option.h>
 #include <Poco/Util/OptionSet.h>
 
-#include <chrono>
+#include <csignal>
 #include <iostream>
+
+#include <pthread.h>
 
 namespace eventbus {
 
@@ -120,6 +121,13 @@ int EventBusApp::validate()
 int EventBusApp::serve()
 {
     auto& log = Poco::Logger::get("eventbusd");
+    // Signals are taken synchronously by this thread (sigwait), so every thread started from here
+    // on must inherit a mask that blocks them.
+    sigset_t signals;
+    sigemptyset(&signals);
+    for (int sig : {SIGINT, SIGTERM, SIGQUIT, SIGHUP}) sigaddset(&signals, sig);
+    pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
     std::vector<ConfigProblem> problems;
     Settings settings = Config::load(_configFile, problems);
     setUpLogging(settings);
@@ -128,47 +136,29 @@ int EventBusApp::serve()
         log.fatal("refusing to start: " + std::to_string(problems.size()) + " configuration problem(s)");
         return EXIT_CONFIG;
     }
-    MetricsRegistry metrics;
-    std::vector<ConfigProblem> failures;
-    auto plugins = PluginLoader::load(settings, metrics, problems, failures);
+    Daemon daemon(settings);
+    problems = daemon.loadPlugins();
     if (!problems.empty()) {
         printProblems(problems);
         log.fatal("refusing to start: " + std::to_string(problems.size()) + " plugin configuration problem(s)");
         return EXIT_CONFIG;
     }
-    for (const auto& f : failures) log.error(f.str() + " (plugin disabled; the others keep running)");
-
-    std::unique_ptr<Dispatcher> dispatcher;
     try {
-        dispatcher = std::make_unique<Dispatcher>(settings.dispatch, metrics);
+        daemon.start();
     } catch (const std::exception& e) {
         log.fatal(std::string("refusing to start: ") + e.what());
-        return EXIT_CONFIG;
-    }
-    IngressPipeline pipeline(*dispatcher, metrics);
-    Ingress ingress(settings, pipeline, metrics);
-    try {
-        ingress.open(plugins);
-    } catch (const std::exception& e) {
-        log.fatal(std::string("refusing to start: ") + e.what());
+        daemon.stop();
         return EXIT_UNAVAILABLE;
     }
-    for (auto& p : plugins) p->setRunning();
-    dispatcher->start();
-    ingress.start();
-    log.information("eventbusd " EVENTBUS_VERSION " started with " + std::to_string(plugins.size()) + " plugin(s)");
-
-    waitForTerminationRequest();
-
-    log.information("stopping: closing ingress, draining for up to " + std::to_string(settings.drainSeconds) + " s");
-    ingress.stop();
-    auto deadline = std::chrono::steady_clock::now() +
-                    std::chrono::milliseconds(static_cast<long long>(settings.drainSeconds * 1000));
-    bool drained = dispatcher->drain(deadline);
-    if (drained) log.information("drained: every accepted event was delivered");
-    else log.warning("drain deadline reached with " + std::to_string(dispatcher->backlog()) + " event(s) undelivered");
-    dispatcher.reset();
-    plugins.clear();
+    for (;;) {
+        int sig = 0;
+        if (sigwait(&signals, &sig) != 0) continue;
+        if (sig != SIGHUP) break;
+        log.information("SIGHUP: reloading " + _configFile);
+        std::string why;
+        daemon.reload(_configFile, why);
+    }
+    daemon.stop();
     return EXIT_OK;
 }
 

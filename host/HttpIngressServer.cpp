@@ -53,8 +53,9 @@ IngressAnswer error(int status, const std::string& message)
 
 class IngressHandler : public Poco::Net::HTTPRequestHandler {
 public:
-    IngressHandler(const HttpIngressServer::Route* route, const HttpIngressSettings& limits, IngressPipeline& pipeline)
-        : _route(route), _limits(limits), _pipeline(pipeline)
+    IngressHandler(std::shared_ptr<const HttpIngressServer::Route> route, const HttpIngressSettings& limits,
+                   IngressPipeline& pipeline)
+        : _route(std::move(route)), _limits(limits), _pipeline(pipeline)
     {
     }
 
@@ -108,36 +109,31 @@ public:
     }
 
 private:
-    const HttpIngressServer::Route* _route;
+    std::shared_ptr<const HttpIngressServer::Route> _route;
     const HttpIngressSettings& _limits;
     IngressPipeline& _pipeline;
 };
 
 class IngressHandlerFactory : public Poco::Net::HTTPRequestHandlerFactory {
 public:
-    IngressHandlerFactory(const std::map<std::string, HttpIngressServer::Route>& routes,
-                          const std::unique_ptr<HttpIngressServer::Route>& catchAll, const HttpIngressSettings& limits,
-                          IngressPipeline& pipeline)
-        : _routes(routes), _catchAll(catchAll), _limits(limits), _pipeline(pipeline)
+    IngressHandlerFactory(const HttpIngressServer& server, const HttpIngressSettings& limits, IngressPipeline& pipeline)
+        : _server(server), _limits(limits), _pipeline(pipeline)
     {
     }
 
     Poco::Net::HTTPRequestHandler* createRequestHandler(const Poco::Net::HTTPServerRequest& request) override
     {
-        if (_catchAll) return new IngressHandler(_catchAll.get(), _limits, _pipeline);
         std::string path;
         try {
             path = Poco::URI(request.getURI()).getPath();
         } catch (const Poco::Exception&) {
             path = request.getURI();
         }
-        auto it = _routes.find(path);
-        return new IngressHandler(it == _routes.end() ? nullptr : &it->second, _limits, _pipeline);
+        return new IngressHandler(_server.find(path), _limits, _pipeline);
     }
 
 private:
-    const std::map<std::string, HttpIngressServer::Route>& _routes;
-    const std::unique_ptr<HttpIngressServer::Route>& _catchAll;
+    const HttpIngressServer& _server;
     const HttpIngressSettings& _limits;
     IngressPipeline& _pipeline;
 };
@@ -157,26 +153,43 @@ HttpIngressServer::HttpIngressServer(const std::string& address, const HttpIngre
     params->setKeepAlive(true);
     params->setKeepAliveTimeout(Poco::Timespan(5, 0));
     _server = std::make_unique<Poco::Net::HTTPServer>(
-        new IngressHandlerFactory(_routes, _catchAll, _limits, _pipeline), socket, params);
+        new IngressHandlerFactory(*this, _limits, _pipeline), socket, params);
 }
 
 HttpIngressServer::~HttpIngressServer() { stop(); }
 
 void HttpIngressServer::addRoute(const std::string& path, std::shared_ptr<PluginInstance> plugin, const ListenerSpec& spec)
 {
-    _routes[path] = Route{std::move(plugin), spec, nullptr};
+    std::lock_guard<std::mutex> lock(_routesMutex);
+    _routes[path] = std::make_shared<const Route>(Route{std::move(plugin), spec, nullptr});
+}
+
+void HttpIngressServer::removeRoute(const std::string& path)
+{
+    std::lock_guard<std::mutex> lock(_routesMutex);
+    _routes.erase(path);
 }
 
 void HttpIngressServer::setCatchAll(std::shared_ptr<PluginInstance> plugin, const ListenerSpec& spec)
 {
-    _catchAll = std::make_unique<Route>(Route{std::move(plugin), spec, nullptr});
+    std::lock_guard<std::mutex> lock(_routesMutex);
+    _catchAll = std::make_shared<const Route>(Route{std::move(plugin), spec, nullptr});
 }
 
 void HttpIngressServer::addEndpoint(const std::string& path, HttpEndpoint endpoint)
 {
     Route r;
     r.endpoint = std::move(endpoint);
-    _routes[path] = std::move(r);
+    std::lock_guard<std::mutex> lock(_routesMutex);
+    _routes[path] = std::make_shared<const Route>(std::move(r));
+}
+
+std::shared_ptr<const HttpIngressServer::Route> HttpIngressServer::find(const std::string& path) const
+{
+    std::lock_guard<std::mutex> lock(_routesMutex);
+    if (_catchAll) return _catchAll;
+    auto it = _routes.find(path);
+    return it == _routes.end() ? nullptr : it->second;
 }
 
 void HttpIngressServer::start() { _server->start(); }

@@ -12,6 +12,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 
 namespace eventbus {
@@ -29,7 +30,9 @@ public:
                       MetricsRegistry& metrics);
     ~HttpIngressServer();
 
+    /// Routes may be added and removed while serving (reload); a request keeps the route it found.
     void addRoute(const std::string& path, std::shared_ptr<PluginInstance> plugin, const ListenerSpec& spec);
+    void removeRoute(const std::string& path);
     /// Every request, whatever its path, goes to this listener.
     void setCatchAll(std::shared_ptr<PluginInstance> plugin, const ListenerSpec& spec);
     void addEndpoint(const std::string& path, HttpEndpoint endpoint);
@@ -42,13 +45,16 @@ public:
         ListenerSpec spec;
         HttpEndpoint endpoint;
     };
+    /// The route for a request path (the catch-all on a plugin's own server), or null.
+    std::shared_ptr<const Route> find(const std::string& path) const;
 
 private:
     HttpIngressSettings _limits;
     IngressPipeline& _pipeline;
     MetricsRegistry& _metrics;
-    std::map<std::string, Route> _routes;
-    std::unique_ptr<Route> _catchAll;
+    mutable std::mutex _routesMutex;
+    std::map<std::string, std::shared_ptr<const Route>> _routes;
+    std::shared_ptr<const Route> _catchAll;
     std::unique_ptr<Poco::Net::HTTPServer> _server;
     uint16_t _port = 0;
     std::string _address;

@@ -1,6 +1,7 @@
 // Every socket the host opens for plugins: UDP, TCP line and HTTP listeners, plus the shared HTTP
-// ingress server. Opening binds everything first and starts nothing until all binds succeeded, so
-// a start-up either has all its listeners or fails naming the one it could not open.
+// ingress server. A plugin's listeners are opened as a group: either all bind or none stays open,
+// and the error names the plugin, the listener and the address. Groups can be added and removed
+// while serving, which is how a reload changes plugins without touching the others' sockets.
 #ifndef EVENTBUS_HOST_INGRESS_H
 #define EVENTBUS_HOST_INGRESS_H
 
@@ -10,7 +11,9 @@
 #include "TcpLineListener.h"
 #include "UdpListener.h"
 
+#include <map>
 #include <memory>
+#include <mutex>
 #include <vector>
 
 namespace eventbus {
@@ -20,9 +23,13 @@ public:
     Ingress(const Settings& settings, IngressPipeline& pipeline, MetricsRegistry& metrics);
     ~Ingress();
 
-    /// Binds every listener of every plugin (throws std::runtime_error naming plugin, listener and
-    /// address on failure). Host endpoints (job runner) can be added to sharedServer() afterwards.
-    void open(const std::vector<std::shared_ptr<PluginInstance>>& plugins);
+    /// Binds the shared HTTP server (when configured). Throws std::runtime_error on failure.
+    void openShared();
+    /// Binds every listener of the plugin; starts them at once when the ingress is started.
+    /// Throws std::runtime_error naming plugin, listener and address; nothing of it stays open.
+    void addPlugin(const std::shared_ptr<PluginInstance>& plugin);
+    /// Closes the plugin's listeners; returns when none of them can submit any more.
+    void removePlugin(const std::string& name);
     void start();
     /// Stops accepting input; returns when no listener thread can submit any more.
     void stop();
@@ -32,14 +39,23 @@ public:
     uint16_t port(const std::string& plugin, const std::string& listener) const;
 
 private:
+    struct Group {
+        std::vector<std::unique_ptr<HttpIngressServer>> servers;
+        std::vector<std::unique_ptr<UdpListener>> udp;
+        std::vector<std::unique_ptr<TcpLineListener>> tcp;
+        std::vector<std::string> routes;
+        std::map<std::string, uint16_t> ports;
+        void start();
+        void stop(HttpIngressServer* shared);
+    };
+
     const Settings& _settings;
     IngressPipeline& _pipeline;
     MetricsRegistry& _metrics;
     std::unique_ptr<HttpIngressServer> _shared;
-    std::vector<std::unique_ptr<HttpIngressServer>> _ownServers;
-    std::vector<std::unique_ptr<UdpListener>> _udp;
-    std::vector<std::unique_ptr<TcpLineListener>> _tcp;
-    std::vector<std::pair<std::string, uint16_t>> _ports; ///< "plugin/listener" -> port
+    mutable std::mutex _mutex;
+    std::map<std::string, std::unique_ptr<Group>> _groups;
+    bool _started = false;
 };
 
 } // namespace eventbus

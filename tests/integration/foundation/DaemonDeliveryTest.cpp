@@ -33,6 +33,7 @@ struct Daemon {
                                 "service.local.url = file:events.jsonl\n"
                                 "service.local.linger_ms = 5\n"
                                 "ingress.http.listen = 127.0.0.1:" + std::to_string(httpPort) + "\n"
+                                "admin.listen = \n"
                                 "plugin.test-echo.enabled = true\n"
                                 "plugin.test-echo.udp_listen = 127.0.0.1:" + std::to_string(udpPort) + "\n");
         process = std::make_unique<test::DaemonProcess>(config);
