@@ -22,6 +22,7 @@ class RcFeedDecoderTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(testTruncatedDatagram);
     CPPUNIT_TEST(testNotAChange);
     CPPUNIT_TEST(testOversized);
+    CPPUNIT_TEST(testTooDeep);
     CPPUNIT_TEST(testInvalidUtf8);
     CPPUNIT_TEST(testEventsPassSchemaValidation);
     CPPUNIT_TEST_SUITE_END();
@@ -129,6 +130,15 @@ public:
     void testOversized() {
         std::string big = "{\"type\":\"edit\",\"title\":\"" + std::string(RcFeedDecoder::kMaxDatagramBytes, 'x') + "\"}";
         assertRejected("oversized", big);
+    }
+
+    void testTooDeep() {
+        assertRejected("too_deep", "{\"log_params\":" + std::string(64, '[') + std::string(64, ']') + "}");
+        assertRejected("too_deep", "{" + std::string(60000, '['));
+        // Brackets inside strings do not count.
+        const std::string json = decodeOk(R"({"type":"edit","title":"[[[[\"{{","title_url":"u","timestamp":1,"log_params":)" +
+                                          std::string(63, '[') + std::string(63, ']') + "}");
+        CPPUNIT_ASSERT(json.find(std::string(63, '[')) != std::string::npos);
     }
 
     void testInvalidUtf8() {
