@@ -8,6 +8,11 @@
 #include <stdexcept>
 #include <string>
 
+// The same source builds several test plugins under different names (reload tests need three).
+#ifndef TEST_ECHO_NAME
+#define TEST_ECHO_NAME "test-echo"
+#endif
+
 namespace {
 
 class TestEchoPlugin : public eventbus::Plugin {
@@ -16,7 +21,7 @@ public:
     {
         if (!host.config("udp_listen").empty()) host.addUdp("udp", host.config("udp_listen"));
         if (!host.config("tcp_listen").empty()) host.addTcpLines("tcp", host.config("tcp_listen"));
-        if (!host.config("http_route").empty()) host.addHttpRoute("http", "/test/events");
+        if (!host.config("http_route").empty()) host.addHttpRoute("http", _route.assign(host.config("http_route")).c_str());
         _type = static_cast<int>(host.configInt("event_type"));
     }
 
@@ -49,6 +54,7 @@ public:
     }
 
 private:
+    std::string _route;
     int _type = EB_TYPE_EVENT;
 };
 
@@ -61,4 +67,4 @@ const eb_config_key kKeys[] = {
 
 } // namespace
 
-EVENTBUS_PLUGIN(TestEchoPlugin, "test-echo", "1.0.0", "Test plugin: JSON lines in, events out", kKeys)
+EVENTBUS_PLUGIN(TestEchoPlugin, TEST_ECHO_NAME, "1.0.0", "Test plugin: JSON lines in, events out", kKeys)
