@@ -15,10 +15,12 @@
 #include <Poco/Util/Option.h>
 #include <Poco/Util/OptionSet.h>
 
+#include <cerrno>
 #include <csignal>
 #include <iostream>
 
-#include <pthread.h>
+#include <fcntl.h>
+#include <unistd.h>
 
 namespace eventbus {
 
@@ -50,6 +52,8 @@ void EventBusApp::defineOptions(Poco::Util::OptionSet& options)
                           .required(false).repeatable(false).argument("FILE"));
     options.addOption(Poco::Util::Option("validate", "", "check configuration and plugins as start-up does, without side effects; print every problem as file:key: message; exit 0 or 1")
                           .required(false).repeatable(false));
+    options.addOption(Poco::Util::Option("allow-root", "", "run even as root (refused by default: run as an unprivileged user such as eventbus)")
+                          .required(false).repeatable(false));
     options.addOption(Poco::Util::Option("version", "v", "print the version and the plugin ABI, then exit").required(false).repeatable(false));
     options.addOption(Poco::Util::Option("help", "h", "print this help, then exit").required(false).repeatable(false));
 }
@@ -61,6 +65,8 @@ void EventBusApp::handleOption(const std::string& name, const std::string& value
         _configFile = value;
     } else if (name == "validate") {
         _validate = true;
+    } else if (name == "allow-root") {
+        _allowRoot = true;
     } else if (name == "help") {
         printHelp();
         _done = true;
@@ -118,15 +124,45 @@ int EventBusApp::validate()
     return EXIT_OK;
 }
 
+namespace {
+
+/// Signals reach the main loop through a pipe: a handler may only do async-signal-safe work, and
+/// blocking the signals instead (sigwait) would leak the blocked mask into every child command.
+int signalPipe[2] = {-1, -1};
+
+void onSignal(int sig)
+{
+    unsigned char b = static_cast<unsigned char>(sig);
+    ssize_t ignored = ::write(signalPipe[1], &b, 1);
+    (void)ignored;
+}
+
+int waitForSignal()
+{
+    for (;;) {
+        unsigned char b;
+        ssize_t n = ::read(signalPipe[0], &b, 1);
+        if (n == 1) return b;
+        if (n < 0 && errno == EINTR) continue;
+        return SIGTERM;
+    }
+}
+
+} // namespace
+
 int EventBusApp::serve()
 {
     auto& log = Poco::Logger::get("eventbusd");
-    // Signals are taken synchronously by this thread (sigwait), so every thread started from here
-    // on must inherit a mask that blocks them.
-    sigset_t signals;
-    sigemptyset(&signals);
-    for (int sig : {SIGINT, SIGTERM, SIGQUIT, SIGHUP}) sigaddset(&signals, sig);
-    pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+    if (::pipe2(signalPipe, O_CLOEXEC) != 0) {
+        log.fatal("cannot create the signal pipe");
+        return EXIT_OSERR;
+    }
+    struct sigaction sa {};
+    sa.sa_handler = onSignal;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_RESTART;
+    for (int sig : {SIGINT, SIGTERM, SIGQUIT, SIGHUP}) ::sigaction(sig, &sa, nullptr);
+    ::signal(SIGPIPE, SIG_IGN);
 
     std::vector<ConfigProblem> problems;
     Settings settings = Config::load(_configFile, problems);
@@ -135,6 +171,11 @@ int EventBusApp::serve()
         printProblems(problems);
         log.fatal("refusing to start: " + std::to_string(problems.size()) + " configuration problem(s)");
         return EXIT_CONFIG;
+    }
+    if (::geteuid() == 0 && !_allowRoot && !settings.allowRoot) {
+        log.fatal("refusing to run as root: run as an unprivileged user (the package's 'eventbus'), or pass "
+                  "--allow-root / set eventbusd.allow_root = true");
+        return EXIT_NOPERM;
     }
     Daemon daemon(settings);
     problems = daemon.loadPlugins();
@@ -151,8 +192,7 @@ int EventBusApp::serve()
         return EXIT_UNAVAILABLE;
     }
     for (;;) {
-        int sig = 0;
-        if (sigwait(&signals, &sig) != 0) continue;
+        int sig = waitForSignal();
         if (sig != SIGHUP) break;
         log.information("SIGHUP: reloading " + _configFile);
         std::string why;

@@ -26,6 +26,7 @@ private:
 
     std::string _configFile = "/etc/eventbus/eventbusd.properties";
     bool _validate = false;
+    bool _allowRoot = false;
     bool _done = false; ///< --help or --version answered
 };
 

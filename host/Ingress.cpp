@@ -12,6 +12,7 @@ void Ingress::Group::start()
     for (auto& u : udp) u->start();
     for (auto& t : tcp) t->start();
     for (auto& s : servers) s->start();
+    for (auto& e : exec) e->start();
 }
 
 void Ingress::Group::stop(HttpIngressServer* shared)
@@ -21,6 +22,7 @@ void Ingress::Group::stop(HttpIngressServer* shared)
     for (auto& s : servers) s->stop();
     for (auto& t : tcp) t->stop();
     for (auto& u : udp) u->stop();
+    for (auto& e : exec) e->stop();
 }
 
 Ingress::Ingress(const Settings& settings, IngressPipeline& pipeline, MetricsRegistry& metrics)
@@ -69,6 +71,9 @@ void Ingress::addPlugin(const std::shared_ptr<PluginInstance>& plugin)
                     port = group->servers.back()->port();
                 }
                 break;
+            case EB_LISTEN_EXEC_LINES:
+                group->exec.push_back(std::make_unique<ExecLineListener>(plugin, l, _pipeline, _metrics));
+                break;
             default:
                 throw std::runtime_error(where + ": listener kind " + std::to_string(l.kind) +
                                          " is not supported by this host");
@@ -81,9 +86,10 @@ void Ingress::addPlugin(const std::shared_ptr<PluginInstance>& plugin)
             throw;
         }
         group->ports[l.name] = port;
-        Poco::Logger::get("eventbusd").information(
-            where + " on " + (l.kind == EB_LISTEN_HTTP && l.address.empty() ? "route " + l.route
-                                                                                : l.address + " (port " + std::to_string(port) + ")"));
+        std::string on = l.kind == EB_LISTEN_EXEC_LINES ? "a child command"
+                         : l.kind == EB_LISTEN_HTTP && l.address.empty() ? "route " + l.route
+                                                                         : l.address + " (port " + std::to_string(port) + ")";
+        Poco::Logger::get("eventbusd").information(where + " on " + on);
     }
     std::lock_guard<std::mutex> lock(_mutex);
     if (_started) group->start();

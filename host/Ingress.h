@@ -6,6 +6,7 @@
 #define EVENTBUS_HOST_INGRESS_H
 
 #include "Config.h"
+#include "ExecLineListener.h"
 #include "HttpIngressServer.h"
 #include "IngressPipeline.h"
 #include "TcpLineListener.h"
@@ -43,6 +44,7 @@ private:
         std::vector<std::unique_ptr<HttpIngressServer>> servers;
         std::vector<std::unique_ptr<UdpListener>> udp;
         std::vector<std::unique_ptr<TcpLineListener>> tcp;
+        std::vector<std::unique_ptr<ExecLineListener>> exec;
         std::vector<std::string> routes;
         std::map<std::string, uint16_t> ports;
         void start();

@@ -19,6 +19,8 @@ DaemonProcess::DaemonProcess(const std::string& configFile, const std::vector<st
     static int counter = 0;
     _logFile = "/tmp/eventbusd-test-" + std::to_string(::getpid()) + "-" + std::to_string(counter++) + ".log";
     std::vector<std::string> args = {daemonPath(), "--config=" + configFile};
+    // Tests run as root on CI machines; the daemon refuses that unless told.
+    if (::geteuid() == 0) args.push_back("--allow-root");
     args.insert(args.end(), extraArgs.begin(), extraArgs.end());
     // Everything the child needs is built before fork: only async-signal-safe calls after it.
     std::vector<char*> argv;
