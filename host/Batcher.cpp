@@ -72,7 +72,8 @@ bool Batcher::due(const StoreStats& queue, int64_t nowUs) const
     // pendingBytes plus the separators is what one body of all pending events would weigh.
     if (queue.pending >= _limits.maxEvents || queue.pendingBytes + queue.pending + 1 >= _limits.maxBytes)
         return true;
-    return nowUs >= dueAtUs(queue);
+    // An ingress time from the future (a clock step back) must not hold the batch back.
+    return nowUs >= dueAtUs(queue) || queue.oldestPendingUs > nowUs + _limits.lingerUs;
 }
 
 int64_t Batcher::dueAtUs(const StoreStats& queue) const

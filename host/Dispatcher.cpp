@@ -71,14 +71,18 @@ void describeMetrics(MetricsRegistry& metrics)
     metrics.describe(FULL, "counter", "Submissions refused because the memory or store budget was reached");
 }
 
-void checkService(const ServiceSettings& service)
+/// The service as the dispatcher uses it; a timeout of 0 means 10 s, as in the extension.
+ServiceSettings checkedService(ServiceSettings service)
 {
+    if (service.timeoutSeconds == 0)
+        service.timeoutSeconds = 10;
     if (service.maxBatchEvents < 1)
         throw std::invalid_argument("event service " + service.name + ": max batch events must be at least 1");
     if (service.maxBatchBytes < 3)
         throw std::invalid_argument("event service " + service.name + ": max batch bytes must be at least 3");
-    if (service.timeoutSeconds <= 0 || service.connectTimeoutSeconds <= 0)
+    if (service.timeoutSeconds < 0 || service.connectTimeoutSeconds <= 0)
         throw std::invalid_argument("event service " + service.name + ": timeouts must be positive");
+    return service;
 }
 
 } // namespace
@@ -112,8 +116,7 @@ struct Dispatcher::Impl {
         for (const ServiceSettings& service : s.services) {
             if (service.url.empty())
                 continue;
-            checkService(service);
-            services.emplace(service.name, std::make_unique<Service>(service));
+            services.emplace(service.name, std::make_unique<Service>(checkedService(service)));
         }
         describeMetrics(metrics);
     }

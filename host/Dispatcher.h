@@ -1,5 +1,41 @@
 // The dispatcher: routes events to their event service, batches, delivers, retries and counts
 // (the PHP EventBus, EventBusFactory and EventBusSendUpdate, for a long-running daemon).
+//
+// Per event service, `connections` worker threads take batches from the store (Batcher limits,
+// linger), send them (HttpSender or FileSender) and settle each event by the answer
+// (DeliveryOutcome): delivered -> ack, retry -> back to the store after the service's backoff
+// (Backoff; a failing service gets one request at a time), never deliverable -> dead letter.
+//
+// Metrics. The extension's ten counters keep the names Prometheus shows for them in production,
+// where core's stats library prefixes the component: mediawiki_EventBus_<name>, so existing
+// dashboards keep working. Labels in the extension's order: function_name="send", event_type
+// (TYPE_EVENT/TYPE_JOB/TYPE_PURGE), event_service_name, event_service_uri, then the extra ones.
+// Label values are kept readable (core's normalization to [A-Za-z0-9_] is not applied) and
+// escaped in the text output. Counted per request, as the extension counts per send():
+//   mediawiki_EventBus_event_batch_not_enqueable_total   once per submit and (service, type)
+//                                                         refused by the mask or for a disabled stream
+//                                                         (service and uri "_disabled_eventbus_")
+//   mediawiki_EventBus_event_batch_is_string_total        always 0 (no string input path)
+//   mediawiki_EventBus_events_outgoing_total              events per request (each attempt)
+//   mediawiki_EventBus_events_outgoing_by_stream_total    + stream_name
+//   mediawiki_EventBus_event_batch_not_serializable_total always 0 (plugins serialize)
+//   mediawiki_EventBus_event_batch_partitioned_total      batches cut by the max batch bytes
+//   mediawiki_EventBus_event_service_response_total       + status_code ("0": no answer)
+//   mediawiki_EventBus_events_failed_total                + failure_kind, status_code: entries
+//                                                         listed in a 207/400/500 body
+//   mediawiki_EventBus_events_failed_by_stream_total      + failure_kind, status_code, stream_name
+//   mediawiki_EventBus_events_accepted_total              events delivered (unlike the extension,
+//                                                         not those of a failed or unanswered request)
+// The daemon's own, prefixed eventbus_:
+//   eventbus_events_dead_lettered_total{event_service_name,reason}  reason: invalid (EventGate
+//                                                         judged it), rejected (a 400 that did not
+//                                                         name it), oversized
+//   eventbus_delivery_retries_total{event_service_name}   events put back for another attempt
+//   eventbus_delivery_backoff_seconds{event_service_name} current backoff delay, 0 when healthy
+//   eventbus_delivery_latency_seconds{event_service_name} histogram, ingress to EventGate's answer
+//   eventbus_dispatch_queued_events{event_service_name}   pending + in flight
+//   eventbus_dispatch_held_bytes                          memory counted against the budget
+//   eventbus_dispatch_full_total                          submissions refused (budget or draining)
 #ifndef EVENTBUS_HOST_DISPATCHER_H
 #define EVENTBUS_HOST_DISPATCHER_H
 
@@ -41,7 +77,8 @@ public:
     /// Starts the delivery threads.
     void start();
     /// Takes the events as one unit: all accepted or (full) none. Thread-safe. Returns once the
-    /// events are held by the store; with a durable store that means stored.
+    /// events are held by the store; with a durable store that means stored. full is also
+    /// returned once drain() has begun. Events without ingressUs get the current time.
     SubmitResult submit(std::vector<Event>&& events);
     /// Stops taking events, flushes batches and lets in-flight requests finish until deadline;
     /// what is left stays in the store. Returns true when everything was delivered.

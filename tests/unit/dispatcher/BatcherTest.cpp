@@ -145,6 +145,9 @@ public:
         queue.pending = 3;
         queue.pendingBytes = 997; // nor does a full body
         CPPUNIT_ASSERT(batcher.due(queue, 1000001));
+        queue.pendingBytes = 30;
+        queue.oldestPendingUs = 1000000 + 3600000000LL; // stamped an hour ahead: the clock stepped back
+        CPPUNIT_ASSERT(batcher.due(queue, 1000001));
     }
 
 private:
