@@ -87,6 +87,18 @@ const std::map<std::string, HostKey>& hostKeys()
             [](Settings& s, const std::string& v) { s.dispatch.deadLetterPath = v; }}},
         {"eventbusd.memory_budget_bytes", {EB_CFG_INT, "bytes of events held in memory",
             [](Settings& s, const std::string& v) { s.dispatch.memoryBudgetBytes = static_cast<size_t>(toInt(v)); }}},
+        {"spool.mode", {EB_CFG_STRING, "durable (a SQLite file per service) or memory",
+            [](Settings& s, const std::string& v) { s.spool.mode = v; }}},
+        {"spool.dir", {EB_CFG_STRING, "folder of the spool files, relative to the state folder",
+            [](Settings& s, const std::string& v) { s.spool.dir = v; }}},
+        {"spool.fsync", {EB_CFG_STRING, "always (every commit) or interval",
+            [](Settings& s, const std::string& v) { s.spool.fsync = v; }}},
+        {"spool.fsync_interval_ms", {EB_CFG_INT, "longest time between fsyncs with spool.fsync = interval",
+            [](Settings& s, const std::string& v) { s.spool.fsyncIntervalMs = static_cast<int>(toInt(v)); }}},
+        {"spool.max_bytes", {EB_CFG_INT, "disk budget per event service",
+            [](Settings& s, const std::string& v) { s.spool.maxBytes = static_cast<uint64_t>(toInt(v)); }}},
+        {"spool.requeue_poll_ms", {EB_CFG_INT, "how often requeued dead letters are looked for",
+            [](Settings& s, const std::string& v) { s.spool.requeuePollMs = static_cast<int>(toInt(v)); }}},
         {"ingress.http.listen", {EB_CFG_STRING, "shared HTTP ingress host:port, empty for none",
             [](Settings& s, const std::string& v) { s.http.listen = v; }}},
         {"ingress.http.max_body_bytes", {EB_CFG_INT, "largest request body",
@@ -203,6 +215,7 @@ void resolveDataPaths(Settings& s)
         return Poco::Path(Poco::Path(s.stateDir).absolute().makeDirectory()).resolve(path).toString();
     };
     s.dispatch.deadLetterPath = resolve(s.dispatch.deadLetterPath);
+    s.spool.dir = resolve(s.spool.dir);
     for (auto& svc : s.dispatch.services)
         if (startsWith(svc.url, "file:") && svc.url.size() > 5) svc.url = "file:" + resolve(svc.url.substr(5));
 }
@@ -476,6 +489,18 @@ Settings Config::load(const std::string& mainFile, std::vector<ConfigProblem>& p
         problems.push_back({fileOf("jobrunner.timeout"), "jobrunner.timeout", "must be at least 1"});
     if (s.drainSeconds < 0)
         problems.push_back({fileOf("eventbusd.drain_timeout"), "eventbusd.drain_timeout", "must not be negative"});
+    if (s.spool.mode != "durable" && s.spool.mode != "memory")
+        problems.push_back({fileOf("spool.mode"), "spool.mode", "must be durable or memory"});
+    if (s.spool.fsync != "always" && s.spool.fsync != "interval")
+        problems.push_back({fileOf("spool.fsync"), "spool.fsync", "must be always or interval"});
+    if (s.spool.fsyncIntervalMs < 1 || s.spool.fsyncIntervalMs > 60000)
+        problems.push_back({fileOf("spool.fsync_interval_ms"), "spool.fsync_interval_ms", "must be 1..60000"});
+    if (s.spool.maxBytes < 65536 || s.spool.maxBytes > (uint64_t(1) << 50))
+        problems.push_back({fileOf("spool.max_bytes"), "spool.max_bytes", "must be at least 65536"});
+    if (s.spool.requeuePollMs < 10 || s.spool.requeuePollMs > 600000)
+        problems.push_back({fileOf("spool.requeue_poll_ms"), "spool.requeue_poll_ms", "must be 10..600000"});
+    if (s.spool.dir.empty())
+        problems.push_back({fileOf("spool.dir"), "spool.dir", "must not be empty"});
     if (s.dispatch.deadLetterPath.empty()) s.dispatch.deadLetterPath = "dead-letters.jsonl";
     resolveDataPaths(s);
     return s;

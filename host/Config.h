@@ -5,6 +5,7 @@
 #define EVENTBUS_HOST_CONFIG_H
 
 #include "DispatchSettings.h"
+#include "SpoolSettings.h"
 #include "JobRunnerSettings.h"
 
 #include <map>
@@ -64,6 +65,7 @@ struct Settings {
     AdminSettings admin;
     JobRunnerSettings jobRunner;
     DispatchSettings dispatch;
+    SpoolSettings spool;
     std::map<std::string, PluginSettings> plugins;
     /// Every key that is not plugin.*, as written: a reload compares them to see whether anything
     /// beyond the plugin set changed.

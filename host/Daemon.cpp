@@ -2,6 +2,7 @@
 
 #include "EventStore.h"
 #include "PluginLoader.h"
+#include "SqliteSpool.h"
 #include "SystemdNotifier.h"
 
 #include <Poco/Logger.h>
@@ -68,7 +69,15 @@ uint16_t Daemon::port(const std::string& plugin, const std::string& listener) co
     return _ingress ? _ingress->port(plugin, listener) : 0;
 }
 
-std::shared_ptr<EventStore> Daemon::makeStore() { return nullptr; }
+std::shared_ptr<EventStore> Daemon::makeStore()
+{
+    if (!_settings.spool.durable()) return nullptr;
+    // The dispatcher's own checks run first: a configuration it refuses never opens the spool.
+    Dispatcher probe(_settings.dispatch, _metrics);
+    std::vector<std::string> services;
+    for (const auto& service : _settings.dispatch.services) services.push_back(service.name);
+    return std::make_shared<SqliteSpool>(_settings.spool, services, _metrics);
+}
 
 void Daemon::registerExecutors(const PluginInstance& plugin)
 {
