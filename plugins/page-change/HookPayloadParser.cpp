@@ -5,6 +5,18 @@
 namespace eventbus {
 namespace pagechange {
 
+namespace {
+
+/// Ids and sizes are never negative in MediaWiki; the schemas bound them at 0 (or 1).
+int64_t nonNegative(const PayloadReader& in, const char* key)
+{
+    const int64_t value = in.integer(key);
+    if (value < 0) in.fail(key, "must not be negative");
+    return value;
+}
+
+} // namespace
+
 UserState HookPayloadParser::user(const PayloadReader& in)
 {
     UserState user;
@@ -46,10 +58,10 @@ void HookPayloadParser::applyPublicAudience(RevisionState& revision)
 RevisionState HookPayloadParser::revision(const PayloadReader& in)
 {
     RevisionState revision;
-    revision.id = in.integer("rev_id");
+    revision.id = nonNegative(in, "rev_id");
     revision.timestampDt = in.dt("timestamp");
     revision.sha1 = in.string("sha1");
-    revision.size = in.integer("size");
+    revision.size = nonNegative(in, "size");
     revision.minor = in.optBoolean("minor", false);
     revision.parentId = in.optInteger("parent_id");
     revision.comment = in.optString("comment");
@@ -69,7 +81,7 @@ RevisionState HookPayloadParser::revision(const PayloadReader& in)
         slot.role = role;
         slot.model = slotIn.string("model");
         slot.sha1 = slotIn.string("sha1");
-        slot.size = slotIn.integer("size");
+        slot.size = nonNegative(slotIn, "size");
         slot.format = slotIn.optString("format").value_or("");
         slot.originRevId = slotIn.optInteger("origin_rev_id");
         revision.slots.push_back(std::move(slot));
@@ -87,7 +99,7 @@ std::optional<RevisionState> HookPayloadParser::optRevision(const PayloadReader&
 PageState HookPayloadParser::page(const PayloadReader& in)
 {
     PageState page;
-    page.id = in.integer("page_id");
+    page.id = nonNegative(in, "page_id");
     page.title = in.string("title");
     if (page.title.empty()) in.fail("title", "must not be empty");
     page.namespaceId = in.optInteger("namespace").value_or(0);

@@ -113,6 +113,8 @@ public:
                        "invalid_payload", "page.is_redirect: expected true or false");
         assertRejected("hooks/article-purge", edited(fixture("hooks/article-purge"), {{"/page", "\"Main_Page\""}}),
                        "invalid_payload", "page: expected an object");
+        assertRejected("hooks/article-purge", edited(fixture("hooks/article-purge"), {{"/page/page_id", "-1"}}),
+                       "invalid_payload", "page.page_id: must not be negative");
         assertRejected("hooks/article-purge", edited(fixture("hooks/article-purge"), {{"/page/title", "\"\""}}),
                        "invalid_payload", "page.title: must not be empty");
         assertRejected("hooks/page-save-complete", edited(fixture("hooks/page-save-complete"), {{"/revision/user/groups", "[\"*\",3]"}}),
