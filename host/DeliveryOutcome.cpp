@@ -118,7 +118,7 @@ bool DeliveryOutcome::applyEntries(const std::string& body, const std::vector<St
             if (std::string(kind) == "invalid")
                 _judgements[index] = Judgement{Verdict::DeadLetter, failureText(entry, kind), "invalid"};
             else
-                _judgements[index] = Judgement{Verdict::Retry, {}, {}};
+                _judgements[index] = Judgement{Verdict::Retry, failureText(entry, kind), {}, status == 207};
         }
     }
     if (status == 207 && unmatchedEntry) {
@@ -143,6 +143,11 @@ const std::string& DeliveryOutcome::reason(size_t index) const
 const std::string& DeliveryOutcome::category(size_t index) const
 {
     return _judgements.at(index).category;
+}
+
+bool DeliveryOutcome::blamed(size_t index) const
+{
+    return _judgements.at(index).blamed;
 }
 
 const std::vector<DeliveryOutcome::ListedFailure>& DeliveryOutcome::listedFailures() const

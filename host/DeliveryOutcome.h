@@ -39,6 +39,11 @@ public:
     /// that did not name it); the label of events_dead_lettered_total.
     const std::string& category(size_t index) const;
 
+    /// A Retry because a 207 listed this very event as `error` while accepting others of the same
+    /// request: the event itself is the likely cause (unknown schema, missing $schema), not the
+    /// service. reason() then holds EventGate's message.
+    bool blamed(size_t index) const;
+
     const std::vector<ListedFailure>& listedFailures() const;
     size_t count(Verdict verdict) const;
     /// "<status>: <reason>" or the transport error, for logs.
@@ -49,6 +54,7 @@ private:
         Verdict verdict = Verdict::Delivered;
         std::string reason;
         std::string category;
+        bool blamed = false;
     };
     void setAll(Verdict verdict, const std::string& reason, const std::string& category);
     /// Reads {"invalid":[...],"error":[...]}; false when the body is not that shape.

@@ -24,6 +24,9 @@ struct ServiceSettings {
     int lingerMs = 20;                ///< how long a partial batch waits for more events
     int backoffBaseMs = 100;          ///< first retry delay (before jitter)
     int backoffMaxMs = 30000;         ///< cap of the exponential backoff
+    int maxEventErrors = 10;          ///< an event EventGate reports as `error` in this many 207
+                                      ///< answers (others of the request accepted) is dead-lettered
+                                      ///< instead of slowing its service down forever; 0: never
 };
 
 /// One stream configuration entry (EventStreamConfig). name is exact, or a regex written /.../.

@@ -18,6 +18,7 @@
 #include <set>
 #include <stdexcept>
 #include <thread>
+#include <unordered_map>
 
 namespace eventbus {
 
@@ -101,6 +102,7 @@ struct Dispatcher::Impl {
         Batcher batcher;
         Backoff backoff;
         int inFlight = 0;
+        std::unordered_map<uint64_t, int> eventErrors; ///< 207 `error` reports per event seq
         std::condition_variable wake;
         std::vector<std::thread> workers;
     };
@@ -264,18 +266,29 @@ void Dispatcher::Impl::settle(Service& service, std::vector<StoredEvent>& events
     std::map<std::pair<std::string, std::string>, std::vector<uint64_t>> letters; // (category, reason)
     int64_t now = wallMicroseconds();
     Labels latencyLabels{{"event_service_name", name}};
+    std::unique_lock<std::mutex> lock(mutex); // eventErrors and the backoff
     for (size_t i = 0; i < events.size(); ++i) {
+        uint64_t seq = events[i].seq;
         switch (outcome.verdict(i)) {
         case DeliveryOutcome::Verdict::Delivered:
-            delivered.push_back(events[i].seq);
+            delivered.push_back(seq);
+            service.eventErrors.erase(seq);
             if (events[i].event.ingressUs > 0)
                 metrics.observe(LATENCY, latencyLabels, double(now - events[i].event.ingressUs) / 1e6);
             break;
         case DeliveryOutcome::Verdict::Retry:
-            retried.push_back(events[i].seq);
+            if (outcome.blamed(i) && service.settings.maxEventErrors > 0
+                && ++service.eventErrors[seq] >= service.settings.maxEventErrors) {
+                service.eventErrors.erase(seq);
+                letters[{"error", outcome.reason(i) + " (reported as error " + std::to_string(service.settings.maxEventErrors)
+                    + " times)"}].push_back(seq);
+            } else {
+                retried.push_back(seq);
+            }
             break;
         case DeliveryOutcome::Verdict::DeadLetter:
-            letters[{outcome.category(i), outcome.reason(i)}].push_back(events[i].seq);
+            service.eventErrors.erase(seq);
+            letters[{outcome.category(i), outcome.reason(i)}].push_back(seq);
             break;
         }
     }
@@ -283,21 +296,19 @@ void Dispatcher::Impl::settle(Service& service, std::vector<StoredEvent>& events
 
     // The backoff is settled before the events return to the queue, so no other worker resends
     // them ahead of the delay.
-    {
-        std::lock_guard<std::mutex> lock(mutex);
-        if (!retried.empty()) {
-            bool wasFailing = service.backoff.failing();
-            auto delay = service.backoff.failure(Backoff::Clock::now());
-            metrics.set(BACKOFF, {{"event_service_name", name}}, double(delay.count()) / 1000);
-            if (!wasFailing)
-                log.warning("event service %s failing (%s); retrying %z events with backoff", name,
-                    outcome.summary(), retried.size());
-        } else if (service.backoff.failing()) {
-            service.backoff.success();
-            metrics.set(BACKOFF, {{"event_service_name", name}}, 0);
-            log.information("event service %s recovered", name);
-        }
+    if (!retried.empty()) {
+        bool wasFailing = service.backoff.failing();
+        auto delay = service.backoff.failure(Backoff::Clock::now());
+        metrics.set(BACKOFF, {{"event_service_name", name}}, double(delay.count()) / 1000);
+        if (!wasFailing)
+            log.warning("event service %s failing (%s); retrying %z events with backoff", name,
+                outcome.summary(), retried.size());
+    } else if (service.backoff.failing()) {
+        service.backoff.success();
+        metrics.set(BACKOFF, {{"event_service_name", name}}, 0);
+        log.information("event service %s recovered", name);
     }
+    lock.unlock();
     store->ack(name, delivered);
     if (!retried.empty()) {
         metrics.add(RETRIES, {{"event_service_name", name}}, static_cast<double>(retried.size()));

@@ -40,6 +40,7 @@ class DispatcherOutcomeTest : public CppUnit::TestFixture, DispatchFixture {
     CPPUNIT_TEST(testCreated);
     CPPUNIT_TEST(testHasty);
     CPPUNIT_TEST(testMultiStatusInvalidAndError);
+    CPPUNIT_TEST(testEventReportedAsErrorAgainAndAgainIsDeadLettered);
     CPPUNIT_TEST(testBadRequestWithBody);
     CPPUNIT_TEST(testBadRequestWithoutBody);
     CPPUNIT_TEST(testServerErrorPerEventShape);
@@ -151,6 +152,38 @@ public:
         CPPUNIT_ASSERT_EQUAL(1.0, _metrics.value(DEAD_LETTERED, {{"event_service_name", "eventgate"}, {"reason", "invalid"}}));
         CPPUNIT_ASSERT_EQUAL(1.0, _metrics.value(RESPONSES, with(base(), {{"status_code", "207"}})));
         CPPUNIT_ASSERT_EQUAL(1.0, _metrics.value(RESPONSES, with(base(), {{"status_code", "201"}})));
+    }
+
+    void testEventReportedAsErrorAgainAndAgainIsDeadLettered()
+    {
+        _gate->setDefault(FakeEventGate::judged([](const FakeEventGate::Request& r, size_t i) {
+            return r.ids[i] == "z0" ? verdict(FakeEventGate::Kind::Error, "Failed loading schema at /test/event/9.9.9")
+                                    : verdict(FakeEventGate::Kind::Success);
+        }));
+        ServiceSettings s = service();
+        s.connections = 1;
+        s.maxBatchEvents = 2;
+        s.maxEventErrors = 3;
+        _url = s.url;
+        _dispatcher = std::make_unique<Dispatcher>(DispatchFixture::settings(s, _deadLetters), _metrics);
+        std::vector<Event> list{event("z0")};
+        for (Event& e : events("a", 4))
+            list.push_back(e);
+        submit(std::move(list)); // before start: the batches are [z0 a0] [z0 a1] [z0 a2] [a3]
+        _dispatcher->start();
+        CPPUNIT_ASSERT(_gate->waitForEvents(4, deadline()));
+        waitForBacklog(0);
+        std::vector<FakeEventGate::Request> requests = _gate->requests();
+        CPPUNIT_ASSERT_EQUAL(size_t(4), requests.size());
+        CPPUNIT_ASSERT_EQUAL((std::vector<std::string>{"z0", "a2"}), requests[2].ids);
+        CPPUNIT_ASSERT_EQUAL((std::vector<std::string>{"a3"}), requests[3].ids);
+        std::vector<std::string> letters = lines(_deadLetters);
+        CPPUNIT_ASSERT_EQUAL(size_t(1), letters.size());
+        CPPUNIT_ASSERT(letters[0].find(R"x({"reason":"Failed loading schema at /test/event/9.9.9 (reported as error 3 times)")x") == 0);
+        CPPUNIT_ASSERT_EQUAL(1.0, _metrics.value(DEAD_LETTERED, {{"event_service_name", "eventgate"}, {"reason", "error"}}));
+        CPPUNIT_ASSERT_EQUAL(2.0, _metrics.value(RETRIES, {{"event_service_name", "eventgate"}}));
+        CPPUNIT_ASSERT_EQUAL(3.0, _metrics.value(FAILED, with(base(), {{"failure_kind", "error"}, {"status_code", "207"}})));
+        CPPUNIT_ASSERT_EQUAL(4.0, _metrics.value(ACCEPTED, base()));
     }
 
     void testBadRequestWithBody()
