@@ -60,8 +60,6 @@ public:
         return value(key, std::move(v));
     }
 
-    Allocator& allocator() const { return _alloc; }
-
 private:
     rapidjson::Value& _object;
     Allocator& _alloc;

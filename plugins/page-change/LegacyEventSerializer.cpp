@@ -160,7 +160,7 @@ rapidjson::Document LegacyEventSerializer::envelope(const char* schema, const st
     LegacyMeta meta;
     meta.uri = uri;
     meta.requestId = _requestId;
-    meta.domain = _wiki.serverName;
+    meta.domain = _wiki.legacyDomain();
     meta.stream = stream;
     meta.dt = dt.empty() ? _eventDt : dt;
     rapidjson::Document event;

@@ -525,8 +525,6 @@ PageChangeDecoder::Documents PageChangeDecoder::userGroupsChanged(const Request&
     UserChange change;
     change.kind = "groups_change";
     change.user = HookPayloadParser::user(r.body.object("user"));
-    r.body.optStrings("added");
-    r.body.optStrings("removed");
     std::vector<std::string> oldMemberships = HookPayloadParser::groupNames(r.body, "old_memberships");
     std::vector<std::string> newMemberships = HookPayloadParser::groupNames(r.body, "new_memberships");
     // Implicit groups are the effective groups that no membership grants.

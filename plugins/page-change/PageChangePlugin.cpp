@@ -51,7 +51,6 @@ private:
         } catch (const std::invalid_argument& e) {
             throw ConfigError(std::string("content_namespaces: ") + e.what());
         }
-        if (wiki.serverName.empty()) wiki.serverName = WikiSettings::hostOf(wiki.canonicalServer);
         return PageChangeDecoder(wiki, host.resolveStream("mediawiki.page_change.v1"),
                                  host.resolveStream("mediawiki.user_change.v1"));
     }

@@ -19,6 +19,11 @@ std::string underscored(std::string_view s)
 
 } // namespace
 
+std::string WikiSettings::legacyDomain() const
+{
+    return serverName.empty() ? hostOf(canonicalServer) : serverName;
+}
+
 std::string WikiSettings::currentWikiId() const
 {
     return wikiId.empty() ? database : wikiId;

@@ -22,7 +22,7 @@ struct ForeignWiki {
 
 class WikiSettings {
 public:
-    std::string serverName;            ///< $wgServerName: meta.domain of legacy events
+    std::string serverName;            ///< $wgServerName; empty: the host of canonicalServer
     std::string canonicalServer;       ///< $wgCanonicalServer, e.g. "https://en.wikipedia.org"
     std::string articlePath = "/wiki/$1";
     std::string database;              ///< $wgDBname: the legacy "database" field
@@ -32,6 +32,8 @@ public:
     std::string userNamespace = "User"; ///< localized name of namespace 2
     std::map<std::string, ForeignWiki> wikiMap;
 
+    /// meta.domain of legacy events: the server name.
+    std::string legacyDomain() const;
     /// The wiki id used by page_change and user_change (falls back to the DB name).
     std::string currentWikiId() const;
     /// meta.domain of page_change and user_change; empty when neither domain nor server is known.

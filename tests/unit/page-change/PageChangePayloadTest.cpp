@@ -206,6 +206,14 @@ public:
         CPPUNIT_ASSERT_EQUAL(std::string("dewiki"), std::string(doc["wiki_id"].GetString()));
         CPPUNIT_ASSERT_EQUAL(std::string("de.wikipedia.org"), std::string(doc["meta"]["domain"].GetString()));
         CPPUNIT_ASSERT(!doc["page"]["namespace_is_content"].GetBool());
+
+        WikiSettings withoutServerName = enwiki();
+        withoutServerName.serverName.clear();
+        DecodeResult r = PageChangeDecoder(withoutServerName, "p", "u")
+                             .decode("hooks/article-purge",
+                                     edited(fixture("hooks/article-purge"), {{"/wiki", R"({"canonical_server":"https://fr.wikipedia.org"})"}}),
+                                     "");
+        CPPUNIT_ASSERT(r.events.at(0).json.find("\"domain\":\"fr.wikipedia.org\"") != std::string::npos);
     }
 
     void testRequestIdSources()
