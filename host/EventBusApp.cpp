@@ -3,6 +3,7 @@
 #include "Config.h"
 #include "Daemon.h"
 #include "Dispatcher.h"
+#include "JsonLogFormatter.h"
 #include "MetricsRegistry.h"
 #include "PluginLoader.h"
 
@@ -28,10 +29,13 @@ namespace {
 
 void setUpLogging(const Settings& s)
 {
-    Poco::AutoPtr<Poco::PatternFormatter> formatter(new Poco::PatternFormatter("%Y-%m-%dT%H:%M:%S.%iZ %p %s: %t"));
+    Poco::AutoPtr<Poco::Formatter> formatter;
+    if (s.logFormat == "json") formatter = new JsonLogFormatter;
+    else formatter = new Poco::PatternFormatter("%Y-%m-%dT%H:%M:%S.%iZ %p %s: %t");
     Poco::AutoPtr<Poco::ConsoleChannel> console(new Poco::ConsoleChannel(std::cerr));
     Poco::AutoPtr<Poco::FormattingChannel> channel(new Poco::FormattingChannel(formatter, console));
-    Poco::Logger::root().setChannel(channel);
+    // setChannel("") reaches loggers created before this point too, not only new ones.
+    Poco::Logger::setChannel("", channel);
     Poco::Logger::root().setLevel(s.logLevel);
     Poco::Logger::setLevel("", Poco::Logger::parseLevel(s.logLevel));
 }
