@@ -90,7 +90,7 @@ ServiceSettings checkedService(ServiceSettings service)
 
 struct Dispatcher::Impl {
     struct Service {
-        Service(const ServiceSettings& s)
+        explicit Service(const ServiceSettings& s)
             : settings(s)
             , sender(Sender::create(s))
             , batcher(Batcher::Limits{s.maxBatchEvents, s.maxBatchBytes, int64_t(s.lingerMs) * 1000, s.forwardClientIp})
@@ -181,8 +181,10 @@ void Dispatcher::Impl::run(Service& service)
         }
         Batcher::Builder batch = service.batcher.builder();
         std::vector<StoredEvent> events = store->take(name, [&batch](const Event& event) { return batch.add(event); });
-        if (events.empty())
+        if (events.empty()) { // a store that reports pending events it cannot hand out: do not spin
+            service.wake.wait_for(lock, std::chrono::microseconds(service.batcher.limits().lingerUs + 1000));
             continue;
+        }
         ++service.inFlight;
         lock.unlock();
         try {
@@ -381,7 +383,7 @@ SubmitResult Dispatcher::submit(std::vector<Event>&& events)
     Impl& impl = *_impl;
     SubmitResult result;
     EventStore::Routed routed;
-    std::map<std::pair<std::string, int>, bool> refused; // (service, type): one count per submission
+    std::set<std::pair<std::string, int>> refused; // (service, type): one count per submission
     std::set<std::string> touched;
     size_t cost = 0;
     int64_t now = wallMicroseconds();
@@ -389,12 +391,12 @@ SubmitResult Dispatcher::submit(std::vector<Event>&& events)
         std::string service = impl.router.serviceFor(event.stream);
         if (service == StreamRouter::DISABLED_SERVICE) {
             ++result.disabled;
-            refused[{service, event.type}] = true;
+            refused.emplace(service, event.type);
             continue;
         }
         if (!impl.mask.allows(event.type)) {
             ++result.notEnqueueable;
-            refused[{service, event.type}] = true;
+            refused.emplace(service, event.type);
             continue;
         }
         if (event.ingressUs == 0)
@@ -422,11 +424,10 @@ SubmitResult Dispatcher::submit(std::vector<Event>&& events)
     }
     result.accepted = accepted;
 
-    for (const auto& [key, unused] : refused) {
-        const std::string& service = key.first;
+    for (const auto& [service, type] : refused) {
         auto found = impl.services.find(service);
         std::string url = found == impl.services.end() ? service : found->second->settings.url;
-        impl.metrics.add(NOT_ENQUEABLE, impl.base(service, url, key.second));
+        impl.metrics.add(NOT_ENQUEABLE, impl.base(service, url, type));
     }
     if (accepted > 0) {
         std::lock_guard<std::mutex> lock(impl.mutex);

@@ -57,6 +57,9 @@ HttpSender::Session HttpSender::acquire(bool allowIdle, bool& reused)
 {
     std::lock_guard<std::mutex> lock(_mutex);
     Session session;
+    reused = false;
+    if (_aborted)
+        return session;
     reused = allowIdle && !_idle.empty();
     if (reused) {
         session = std::move(_idle.back());
@@ -131,26 +134,26 @@ SendResponse HttpSender::exchange(Poco::Net::HTTPClientSession& session, const s
 
 SendResponse HttpSender::send(const std::vector<StoredEvent>&, const std::string& body, const std::string& clientIp)
 {
-    {
-        std::lock_guard<std::mutex> lock(_mutex);
-        if (_aborted) {
-            SendResponse response;
-            response.failure = SendResponse::Failure::Io;
-            response.reason = "aborted: shutting down";
-            return response;
-        }
-    }
     bool reused = false;
     Session session = acquire(true, reused);
     bool stale = false;
-    SendResponse response = exchange(*session, body, clientIp, stale);
+    SendResponse response = session ? exchange(*session, body, clientIp, stale) : aborted();
     if (response.status == 0 && reused && stale) {
         giveBack(std::move(session), false);
         ++_staleRetries;
         session = acquire(false, reused);
-        response = exchange(*session, body, clientIp, stale);
+        response = session ? exchange(*session, body, clientIp, stale) : aborted();
     }
-    giveBack(std::move(session), response.status != 0);
+    if (session)
+        giveBack(std::move(session), response.status != 0);
+    return response;
+}
+
+SendResponse HttpSender::aborted()
+{
+    SendResponse response;
+    response.failure = SendResponse::Failure::Io;
+    response.reason = "aborted: shutting down";
     return response;
 }
 

@@ -35,8 +35,10 @@ public:
 private:
     using Session = std::unique_ptr<Poco::Net::HTTPClientSession>;
 
-    /// An idle pooled session when allowed and available (reused = true), else a new one.
+    /// An idle pooled session when allowed and available (reused = true), else a new one; null
+    /// once aborted.
     Session acquire(bool allowIdle, bool& reused);
+    static SendResponse aborted();
     void giveBack(Session session, bool keep);
     SendResponse exchange(Poco::Net::HTTPClientSession& session, const std::string& body,
         const std::string& clientIp, bool& staleConnection);

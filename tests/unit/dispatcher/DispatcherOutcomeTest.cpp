@@ -46,6 +46,7 @@ class DispatcherOutcomeTest : public CppUnit::TestFixture, DispatchFixture {
     CPPUNIT_TEST(testServerErrorPerEventShape);
     CPPUNIT_TEST(testServerErrorProblemShape);
     CPPUNIT_TEST(testHungRequest);
+    CPPUNIT_TEST(testDrainDeadlineAbortsAHungRequest);
     CPPUNIT_TEST(testRefusedConnection);
     CPPUNIT_TEST(testServerClosesIdleKeepAliveConnections);
     CPPUNIT_TEST(testStaleConnectionIsRetriedOnAFreshOne);
@@ -267,6 +268,21 @@ public:
         CPPUNIT_ASSERT_EQUAL(2.0, _metrics.value(RETRIES, {{"event_service_name", "eventgate"}}));
         CPPUNIT_ASSERT_EQUAL(2.0, _metrics.value(ACCEPTED, base()));
         CPPUNIT_ASSERT_EQUAL(size_t(0), lines(_deadLetters).size());
+    }
+
+    void testDrainDeadlineAbortsAHungRequest()
+    {
+        ServiceSettings s = service();
+        s.timeoutSeconds = 30;
+        _gate->setDefault(FakeEventGate::hang());
+        start(s);
+        submit(events("w", 2));
+        CPPUNIT_ASSERT(_gate->waitForRequests(1, deadline()));
+        auto begin = Clock::now();
+        CPPUNIT_ASSERT(!_dispatcher->drain(Clock::now() + std::chrono::milliseconds(100)));
+        CPPUNIT_ASSERT(Clock::now() - begin < std::chrono::seconds(5));
+        CPPUNIT_ASSERT_EQUAL(size_t(2), _dispatcher->backlog()); // back in the store, not lost
+        CPPUNIT_ASSERT_EQUAL(0.0, _metrics.sum(ACCEPTED));
     }
 
     void testRefusedConnection()
