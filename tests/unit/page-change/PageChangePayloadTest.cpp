@@ -30,6 +30,7 @@ void assertRejected(const std::string& route, const std::string& body, const std
 class PageChangePayloadTest : public CppUnit::TestFixture {
     CPPUNIT_TEST_SUITE(PageChangePayloadTest);
     CPPUNIT_TEST(testEveryFixtureIsAccepted);
+    CPPUNIT_TEST(testEveryReadmeExampleIsAccepted);
     CPPUNIT_TEST(testMalformedJson);
     CPPUNIT_TEST(testBodyMustBeAnObject);
     CPPUNIT_TEST(testUnknownRoute);
@@ -55,6 +56,34 @@ public:
             DecodeResult r = decoded(route, fixture(route));
             CPPUNIT_ASSERT_MESSAGE(route + ": " + r.rejectMessage, r.ok());
             CPPUNIT_ASSERT_MESSAGE(route + " gave no event", !r.events.empty());
+        }
+    }
+
+    void testEveryReadmeExampleIsAccepted()
+    {
+        // The README's examples abbreviate a user as U and a revision as R; expand them as it says.
+        std::ifstream in(sourceDir() + "/plugins/page-change/README.md");
+        CPPUNIT_ASSERT(in.good());
+        std::stringstream readme;
+        readme << in.rdbuf();
+        const std::string text = readme.str();
+        const std::string user = R"({"name":"Alice","id":7,"groups":["*","user","autoconfirmed"],"edit_count":10,"registration":"20190505000000"})";
+        const std::string revision = R"({"rev_id":457,"timestamp":"20240102000000","sha1":"3r00jk1xoatd95ko7lnjrdtvi79jort","size":3,)"
+                                     R"("parent_id":456,"comment":"tweak","user":)" + user
+                                     + R"(,"slots":{"main":{"model":"wikitext","sha1":"3r00jk1xoatd95ko7lnjrdtvi79jort","size":3}}})";
+        for (const std::string& route : PageChangeDecoder::routeNames()) {
+            size_t at = text.find("**" + route + "**:");
+            CPPUNIT_ASSERT_MESSAGE("README has no example for " + route, at != std::string::npos);
+            size_t start = text.find("```json\n", at);
+            size_t end = text.find("```", start + 8);
+            CPPUNIT_ASSERT(start != std::string::npos && end != std::string::npos);
+            std::string body = text.substr(start + 8, end - start - 8);
+            for (const auto& [token, value] : {std::pair<std::string, std::string>{":R", ":" + revision}, {":U", ":" + user}})
+                for (size_t p = body.find(token); p != std::string::npos; p = body.find(token, p + value.size()))
+                    body.replace(p, token.size(), value);
+            DecodeResult r = decoded(route, body);
+            CPPUNIT_ASSERT_MESSAGE(route + ": " + r.rejectMessage, r.ok());
+            CPPUNIT_ASSERT_MESSAGE(route + " example gives no event", !r.events.empty());
         }
     }
 
