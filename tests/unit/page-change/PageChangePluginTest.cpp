@@ -7,8 +7,10 @@
 
 #include <cppunit/extensions/HelperMacros.h>
 
+#include <atomic>
 #include <cstdlib>
 #include <memory>
+#include <thread>
 
 using namespace pagechangetest;
 using eventbus::testing::DecodeOutcome;
@@ -41,6 +43,7 @@ class PageChangePluginTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(testBadPayloadIsAnswered400);
     CPPUNIT_TEST(testRequestIdHeader);
     CPPUNIT_TEST(testStreamNameMap);
+    CPPUNIT_TEST(testConcurrentDecodes);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -155,6 +158,25 @@ public:
         CPPUNIT_ASSERT_EQUAL(std::string("eqiad.user_change"), host.decode(created, fixture(created), http(created)).events.at(0).stream);
         CPPUNIT_ASSERT_EQUAL(std::string("resource_change"),
                              host.decode("hooks/article-purge", fixture("hooks/article-purge"), http("hooks/article-purge")).events.at(0).stream);
+    }
+
+    void testConcurrentDecodes()
+    {
+        FakeHost host(_library->descriptor(), enwikiConfig());
+        CPPUNIT_ASSERT_MESSAGE(host.error(), host.start());
+        std::vector<std::pair<std::string, std::string>> inputs;
+        for (const std::string& route : PageChangeDecoder::routeNames()) inputs.push_back({route, fixture(route)});
+        std::atomic<int> failures{0};
+        std::vector<std::thread> threads;
+        for (int t = 0; t < 4; ++t)
+            threads.emplace_back([&, t] {
+                for (int i = 0; i < 100; ++i) {
+                    const auto& [route, body] = inputs[(i + t) % inputs.size()];
+                    if (!host.decode(route, body, http(route)).ok()) ++failures;
+                }
+            });
+        for (auto& thread : threads) thread.join();
+        CPPUNIT_ASSERT_EQUAL(0, failures.load());
     }
 
 private:
