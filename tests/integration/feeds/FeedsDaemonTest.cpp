@@ -16,6 +16,7 @@
 #include <Poco/StreamCopier.h>
 
 #include <csignal>
+#include <sys/stat.h>
 #include <map>
 #include <memory>
 
@@ -152,11 +153,35 @@ const std::string* findEvent(const std::vector<std::string>& events, const std::
 
 class FeedsDaemonTest : public CppUnit::TestFixture {
     CPPUNIT_TEST_SUITE(FeedsDaemonTest);
+    CPPUNIT_TEST(testShippedDropInsValidateWhenEnabled);
     CPPUNIT_TEST(testEveryFeedReachesEventGate);
     CPPUNIT_TEST(testFloodsOfBadInputAreCountedAndGoodInputStillArrives);
     CPPUNIT_TEST_SUITE_END();
 
 public:
+    void testShippedDropInsValidateWhenEnabled() {
+        test::ScratchDir dir("eventbus-feeds-validate");
+        for (const std::string plugin : {"rcfeed", "cdn-purge", "monolog"}) {
+            std::string dropIn = test::readFile(test::sourceDir() + "/conf/conf.d/" + plugin + ".properties");
+            const std::string disabled = "plugin." + plugin + ".enabled = false";
+            const size_t at = dropIn.find(disabled);
+            CPPUNIT_ASSERT_MESSAGE(plugin, at != std::string::npos);
+            dropIn.replace(at, disabled.size(), "plugin." + plugin + ".enabled = true");
+            ::mkdir(dir.file("conf.d").c_str(), 0755);
+            test::writeFile(dir.file("conf.d/" + plugin + ".properties"), dropIn);
+        }
+        const std::string config = dir.file("eventbusd.properties");
+        test::writeFile(config, "eventbusd.plugin_dir = " + test::buildDir() + "/plugins\n"
+                                "eventbusd.state_dir = " + dir.path() + "\n"
+                                "service.local.url = file:events.jsonl\n"
+                                "ingress.http.listen =\n"
+                                "admin.listen =\n");
+        std::string out;
+        const int rc = test::runCommand(test::daemonPath() + " --validate --config=" + config + " 2>&1", &out);
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(out, 0, rc);
+        CPPUNIT_ASSERT_MESSAGE(out, out.find("3 plugin(s) enabled") != std::string::npos);
+    }
+
     void testEveryFeedReachesEventGate() {
         Daemon d;
         d.sendDatagrams(d.rcPort, "rcfeed", "udp",

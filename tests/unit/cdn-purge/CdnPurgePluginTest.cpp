@@ -1,3 +1,4 @@
+#include "integration/feeds/DropInFile.h"
 #include "integration/feeds/EventFixtures.h"
 
 #include "eventbus/FakeHost.hpp"
@@ -14,6 +15,7 @@ using eventbus::testing::PluginLibrary;
 class CdnPurgePluginTest : public CppUnit::TestFixture {
     CPPUNIT_TEST_SUITE(CdnPurgePluginTest);
     CPPUNIT_TEST(testDescriptor);
+    CPPUNIT_TEST(testShippedDropInListsEveryKey);
     CPPUNIT_TEST(testDefaultListeners);
     CPPUNIT_TEST(testMulticastGroup);
     CPPUNIT_TEST(testNonMulticastGroupIsRefused);
@@ -33,6 +35,8 @@ public:
         CPPUNIT_ASSERT_EQUAL(size_t(5), d->config_key_count);
         for (size_t i = 0; i < d->config_key_count; ++i) CPPUNIT_ASSERT(d->config_keys[i].default_value != nullptr);
     }
+
+    void testShippedDropInListsEveryKey() { DropInFile::assertMatches(*_library->descriptor()); }
 
     void testDefaultListeners() {
         FakeHost host(_library->descriptor());

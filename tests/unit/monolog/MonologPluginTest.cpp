@@ -1,3 +1,4 @@
+#include "integration/feeds/DropInFile.h"
 #include "integration/feeds/EventFixtures.h"
 
 #include "eventbus/FakeHost.hpp"
@@ -13,6 +14,7 @@ using eventbus::testing::PluginLibrary;
 class MonologPluginTest : public CppUnit::TestFixture {
     CPPUNIT_TEST_SUITE(MonologPluginTest);
     CPPUNIT_TEST(testDescriptor);
+    CPPUNIT_TEST(testShippedDropInListsEveryKey);
     CPPUNIT_TEST(testDefaultListeners);
     CPPUNIT_TEST(testConfiguredListeners);
     CPPUNIT_TEST(testBadConfigurationIsRefused);
@@ -32,6 +34,8 @@ public:
         CPPUNIT_ASSERT_EQUAL(std::string("monolog"), std::string(d->name));
         CPPUNIT_ASSERT_EQUAL(size_t(4), d->config_key_count);
     }
+
+    void testShippedDropInListsEveryKey() { DropInFile::assertMatches(*_library->descriptor()); }
 
     void testDefaultListeners() {
         FakeHost host(_library->descriptor());

@@ -1,3 +1,4 @@
+#include "integration/feeds/DropInFile.h"
 #include "integration/feeds/EventFixtures.h"
 
 #include "eventbus/FakeHost.hpp"
@@ -13,6 +14,7 @@ using eventbus::testing::PluginLibrary;
 class RcFeedPluginTest : public CppUnit::TestFixture {
     CPPUNIT_TEST_SUITE(RcFeedPluginTest);
     CPPUNIT_TEST(testDescriptor);
+    CPPUNIT_TEST(testShippedDropInListsEveryKey);
     CPPUNIT_TEST(testDefaultListener);
     CPPUNIT_TEST(testConfiguredListener);
     CPPUNIT_TEST(testDatagramBecomesEvent);
@@ -34,6 +36,8 @@ public:
             CPPUNIT_ASSERT(std::string(d->config_keys[i].doc).size() > 10);
         }
     }
+
+    void testShippedDropInListsEveryKey() { DropInFile::assertMatches(*_library->descriptor()); }
 
     void testDefaultListener() {
         FakeHost host(_library->descriptor());
