@@ -13,7 +13,6 @@
 #include <rapidjson/error/en.h>
 
 #include <algorithm>
-#include <map>
 #include <stdexcept>
 
 namespace eventbus {
@@ -90,29 +89,39 @@ struct PageChangeDecoder::Request {
     Request& operator=(const Request&) = delete;
 };
 
+const std::vector<PageChangeDecoder::Route>& PageChangeDecoder::routes()
+{
+    static const std::vector<Route> table = {
+        {"hooks/page-save-complete", &PageChangeDecoder::pageSaveComplete},
+        {"hooks/revision-record-inserted", &PageChangeDecoder::revisionRecordInserted},
+        {"hooks/page-delete-complete", &PageChangeDecoder::pageDeleteComplete},
+        {"hooks/page-undelete-complete", &PageChangeDecoder::pageUndeleteComplete},
+        {"hooks/page-move-complete", &PageChangeDecoder::pageMoveComplete},
+        {"hooks/article-revision-visibility-set", &PageChangeDecoder::articleRevisionVisibilitySet},
+        {"hooks/article-purge", &PageChangeDecoder::articlePurge},
+        {"hooks/block-ip-complete", &PageChangeDecoder::blockIpComplete},
+        {"hooks/links-update-complete", &PageChangeDecoder::linksUpdateComplete},
+        {"hooks/article-protect-complete", &PageChangeDecoder::articleProtectComplete},
+        {"hooks/change-tags-after-update-tags", &PageChangeDecoder::changeTagsAfterUpdateTags},
+        {"page-change/page-latest-revision-changed", &PageChangeDecoder::pageLatestRevisionChanged},
+        {"page-change/page-deleted", &PageChangeDecoder::pageDeleted},
+        {"page-change/page-moved", &PageChangeDecoder::pageMoved},
+        {"page-change/page-created", &PageChangeDecoder::pageCreated},
+        {"page-change/page-history-visibility-changed", &PageChangeDecoder::pageHistoryVisibilityChanged},
+        {"user-change/local-user-created", &PageChangeDecoder::localUserCreated},
+        {"user-change/user-groups-changed", &PageChangeDecoder::userGroupsChanged},
+        {"user-change/manual-log-entry-before-publish", &PageChangeDecoder::manualLogEntryBeforePublish},
+    };
+    return table;
+}
+
 const std::vector<std::string>& PageChangeDecoder::routeNames()
 {
-    static const std::vector<std::string> names = {
-        "hooks/page-save-complete",
-        "hooks/revision-record-inserted",
-        "hooks/page-delete-complete",
-        "hooks/page-undelete-complete",
-        "hooks/page-move-complete",
-        "hooks/article-revision-visibility-set",
-        "hooks/article-purge",
-        "hooks/block-ip-complete",
-        "hooks/links-update-complete",
-        "hooks/article-protect-complete",
-        "hooks/change-tags-after-update-tags",
-        "page-change/page-latest-revision-changed",
-        "page-change/page-deleted",
-        "page-change/page-moved",
-        "page-change/page-created",
-        "page-change/page-history-visibility-changed",
-        "user-change/local-user-created",
-        "user-change/user-groups-changed",
-        "user-change/manual-log-entry-before-publish",
-    };
+    static const std::vector<std::string> names = [] {
+        std::vector<std::string> list;
+        for (const Route& route : routes()) list.push_back(route.name);
+        return list;
+    }();
     return names;
 }
 
@@ -132,7 +141,8 @@ DecodeResult PageChangeDecoder::decode(std::string_view route, std::string_view 
         result.rejectMessage = message;
         return result;
     };
-    if (std::find(routeNames().begin(), routeNames().end(), route) == routeNames().end())
+    auto found = std::find_if(routes().begin(), routes().end(), [route](const Route& r) { return r.name == route; });
+    if (found == routes().end())
         return reject("unknown_route", "no page-change route named '" + std::string(route) + "'");
     if (!nestingWithin(body, kMaxNesting))
         return reject("malformed_json", "JSON nested deeper than " + std::to_string(kMaxNesting) + " levels");
@@ -156,7 +166,7 @@ DecodeResult PageChangeDecoder::decode(std::string_view route, std::string_view 
         if (requestId.empty()) requestId = generatedRequestId();
         Request request(in, std::move(wiki), requestId, in.optDt("timestamp").value_or(""));
 
-        for (rapidjson::Document& event : dispatch(route, request)) {
+        for (rapidjson::Document& event : (this->*(found->handler))(request)) {
             EncodedEvent encoded;
             encoded.type = EB_TYPE_EVENT;
             encoded.stream = event["meta"]["stream"].GetString();
@@ -174,34 +184,6 @@ DecodeResult PageChangeDecoder::decode(std::string_view route, std::string_view 
         return reject("invalid_payload", e.what());
     }
     return result;
-}
-
-PageChangeDecoder::Documents PageChangeDecoder::dispatch(std::string_view route, const Request& r) const
-{
-    using Handler = Documents (PageChangeDecoder::*)(const Request&) const;
-    static const std::map<std::string, Handler, std::less<>> handlers = {
-        {"hooks/page-save-complete", &PageChangeDecoder::pageSaveComplete},
-        {"hooks/revision-record-inserted", &PageChangeDecoder::revisionRecordInserted},
-        {"hooks/page-delete-complete", &PageChangeDecoder::pageDeleteComplete},
-        {"hooks/page-undelete-complete", &PageChangeDecoder::pageUndeleteComplete},
-        {"hooks/page-move-complete", &PageChangeDecoder::pageMoveComplete},
-        {"hooks/article-revision-visibility-set", &PageChangeDecoder::articleRevisionVisibilitySet},
-        {"hooks/article-purge", &PageChangeDecoder::articlePurge},
-        {"hooks/block-ip-complete", &PageChangeDecoder::blockIpComplete},
-        {"hooks/links-update-complete", &PageChangeDecoder::linksUpdateComplete},
-        {"hooks/article-protect-complete", &PageChangeDecoder::articleProtectComplete},
-        {"hooks/change-tags-after-update-tags", &PageChangeDecoder::changeTagsAfterUpdateTags},
-        {"page-change/page-latest-revision-changed", &PageChangeDecoder::pageLatestRevisionChanged},
-        {"page-change/page-deleted", &PageChangeDecoder::pageDeleted},
-        {"page-change/page-moved", &PageChangeDecoder::pageMoved},
-        {"page-change/page-created", &PageChangeDecoder::pageCreated},
-        {"page-change/page-history-visibility-changed", &PageChangeDecoder::pageHistoryVisibilityChanged},
-        {"user-change/local-user-created", &PageChangeDecoder::localUserCreated},
-        {"user-change/user-groups-changed", &PageChangeDecoder::userGroupsChanged},
-        {"user-change/manual-log-entry-before-publish", &PageChangeDecoder::manualLogEntryBeforePublish},
-    };
-    auto it = handlers.find(route);
-    return it == handlers.end() ? Documents{} : (this->*(it->second))(r);
 }
 
 // EventBusHooks (legacy streams, spec section 5.1)

@@ -70,7 +70,12 @@ private:
     Documents userGroupsChanged(const Request& r) const;
     Documents manualLogEntryBeforePublish(const Request& r) const;
 
-    Documents dispatch(std::string_view route, const Request& r) const;
+    using Handler = Documents (PageChangeDecoder::*)(const Request&) const;
+    struct Route {
+        std::string name;
+        Handler handler;
+    };
+    static const std::vector<Route>& routes();
 
     WikiSettings _defaults;
     std::string _pageChangeStream;
