@@ -171,7 +171,9 @@ void Dispatcher::Impl::run(Service& service)
         }
         StoreStats queue = store->stats(name);
         if (queue.pending == 0) {
-            service.wake.wait(lock);
+            // A durable store also gains events without submit (dead letters an operator
+            // requeued), so an idle worker looks again now and then.
+            service.wake.wait_for(lock, std::chrono::seconds(1));
             continue;
         }
         int64_t now = wallMicroseconds();
