@@ -200,10 +200,13 @@ public:
                 + (missing.empty() ? std::string() : missing.front()) + "\n" + daemon.lastLog().substr(0, 4000),
             missing.empty());
 
-        // Integrity: every body the daemon sent is exactly the original lines, joined.
+        // Integrity: every body the daemon sent is exactly the original lines, joined. A body cut
+        // short by a kill or a closed connection does not parse and is not an answerable request.
         size_t requests = 0;
         for (const FakeEventGate::Request& request : gate.requests()) {
             ++requests;
+            if (request.events.empty())
+                continue;
             std::string expected = "[";
             for (size_t i = 0; i < request.ids.size(); ++i) {
                 auto line = sent.find(request.ids[i]);

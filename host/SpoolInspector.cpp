@@ -1,0 +1,198 @@
+#include "SpoolInspector.h"
+
+#include "SpoolDatabase.h"
+#include "SpoolError.h"
+#include "SpoolStatement.h"
+
+#include <Poco/DateTimeFormatter.h>
+#include <Poco/DirectoryIterator.h>
+#include <Poco/File.h>
+#include <Poco/Path.h>
+#include <Poco/Timestamp.h>
+
+#include <rapidjson/document.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include <sqlite3.h>
+
+#include <algorithm>
+
+namespace eventbus {
+
+namespace {
+
+using JsonWriter = rapidjson::Writer<rapidjson::StringBuffer>;
+
+void writeString(JsonWriter& writer, const char* key, const std::string& value)
+{
+    writer.Key(key);
+    writer.String(value.data(), static_cast<rapidjson::SizeType>(value.size()));
+}
+
+void writeInt(JsonWriter& writer, const char* key, int64_t value)
+{
+    writer.Key(key);
+    writer.Int64(value);
+}
+
+std::string isoTime(int64_t us)
+{
+    return Poco::DateTimeFormatter::format(Poco::Timestamp(us), "%Y-%m-%dT%H:%M:%S.%iZ");
+}
+
+uint64_t sizeOf(const std::string& path)
+{
+    Poco::File file(path);
+    return file.exists() ? static_cast<uint64_t>(file.getSize()) : 0;
+}
+
+} // namespace
+
+SpoolInspector::SpoolInspector(const std::string& spoolDir)
+    : _dir(spoolDir)
+{
+}
+
+std::string SpoolInspector::path(const std::string& service) const
+{
+    return Poco::Path(_dir).append(SpoolDatabase::fileName(service)).toString();
+}
+
+std::vector<std::string> SpoolInspector::services() const
+{
+    std::vector<std::string> names;
+    if (!Poco::File(_dir).exists())
+        return names;
+    for (Poco::DirectoryIterator it(_dir), end; it != end; ++it) {
+        std::string service = SpoolDatabase::serviceOf(it.name());
+        if (!service.empty())
+            names.push_back(service);
+    }
+    std::sort(names.begin(), names.end());
+    return names;
+}
+
+SpoolInspector::Stats SpoolInspector::stats(const std::string& service) const
+{
+    Stats stats;
+    stats.service = service;
+    stats.file = path(service);
+    SpoolDatabase db(stats.file, service, false);
+    SpoolStatement events(db.handle(),
+        "SELECT count(*), coalesce(sum(length(body)), 0), coalesce(min(ingress_us), 0) FROM events");
+    events.step();
+    stats.events = events.integer(0);
+    stats.eventBytes = events.integer(1);
+    stats.oldestIngressUs = events.integer(2);
+    events.reset();
+    SpoolStatement letters(db.handle(),
+        "SELECT count(*), coalesce(sum(length(CAST(body AS BLOB))), 0), coalesce(sum(requeued), 0) FROM dead_letters");
+    letters.step();
+    stats.deadLetters = letters.integer(0);
+    stats.deadLetterBytes = letters.integer(1);
+    stats.requeued = letters.integer(2);
+    letters.reset();
+    stats.quarantined = db.queryInteger("SELECT count(*) FROM quarantine");
+    stats.fileBytes = sizeOf(stats.file) + sizeOf(stats.file + "-wal");
+    return stats;
+}
+
+std::string SpoolInspector::toJson(const Stats& stats)
+{
+    rapidjson::StringBuffer buffer;
+    JsonWriter writer(buffer);
+    writer.StartObject();
+    writeString(writer, "service", stats.service);
+    writeString(writer, "file", stats.file);
+    writeInt(writer, "file_bytes", static_cast<int64_t>(stats.fileBytes));
+    writeInt(writer, "events", stats.events);
+    writeInt(writer, "event_bytes", stats.eventBytes);
+    if (stats.events > 0)
+        writeString(writer, "oldest_event_received", isoTime(stats.oldestIngressUs));
+    writeInt(writer, "dead_letters", stats.deadLetters);
+    writeInt(writer, "dead_letter_bytes", stats.deadLetterBytes);
+    writeInt(writer, "dead_letters_requeued", stats.requeued);
+    writeInt(writer, "quarantined", stats.quarantined);
+    writer.EndObject();
+    return std::string(buffer.GetString(), buffer.GetSize());
+}
+
+size_t SpoolInspector::exportDeadLetters(const std::string& service, std::ostream& out) const
+{
+    SpoolDatabase db(path(service), service, false);
+    SpoolStatement letters(db.handle(),
+        "SELECT letter, seq, stream, id, reason, dead_at_us, attempts, requeued, body FROM dead_letters ORDER BY letter");
+    size_t count = 0;
+    while (letters.step()) {
+        rapidjson::StringBuffer buffer;
+        JsonWriter writer(buffer);
+        writer.StartObject();
+        writeString(writer, "service", service);
+        writeInt(writer, "letter", letters.integer(0));
+        writeInt(writer, "seq", letters.integer(1));
+        writeString(writer, "stream", letters.bytes(2));
+        writeString(writer, "id", letters.bytes(3));
+        writeString(writer, "reason", letters.bytes(4));
+        writeString(writer, "dead_at", isoTime(letters.integer(5)));
+        writeInt(writer, "attempts", letters.integer(6));
+        writer.Key("requeued");
+        writer.Bool(letters.integer(7) != 0);
+        // The event exactly as it was refused; bytes that are not JSON (never written by the
+        // daemon, but a file can be edited) are kept as a string instead.
+        std::string body = letters.bytes(8);
+        rapidjson::Document parsed;
+        parsed.Parse(body.data(), body.size());
+        if (!parsed.HasParseError() && parsed.IsObject()) {
+            writer.Key("event");
+            writer.RawValue(body.data(), body.size(), rapidjson::kObjectType);
+        } else {
+            writeString(writer, "event_bytes", body);
+        }
+        writer.EndObject();
+        out << std::string(buffer.GetString(), buffer.GetSize()) << '\n';
+        ++count;
+    }
+    letters.reset();
+    return count;
+}
+
+size_t SpoolInspector::change(const std::string& service, const std::vector<int64_t>& letters,
+    const std::string& all, const std::string& one) const
+{
+    SpoolDatabase db(path(service), service, false);
+    size_t changed = 0;
+    db.exec("BEGIN IMMEDIATE");
+    try {
+        if (letters.empty()) {
+            SpoolStatement statement(db.handle(), all);
+            statement.run();
+            changed = static_cast<size_t>(sqlite3_changes(db.handle()));
+        } else {
+            SpoolStatement statement(db.handle(), one);
+            for (int64_t letter : letters) {
+                statement.bind(1, letter);
+                statement.run();
+                changed += static_cast<size_t>(sqlite3_changes(db.handle()));
+            }
+        }
+        db.exec("COMMIT");
+    } catch (...) {
+        sqlite3_exec(db.handle(), "ROLLBACK", nullptr, nullptr, nullptr);
+        throw;
+    }
+    return changed;
+}
+
+size_t SpoolInspector::requeue(const std::string& service, const std::vector<int64_t>& letters) const
+{
+    return change(service, letters, "UPDATE dead_letters SET requeued = 1 WHERE requeued = 0",
+        "UPDATE dead_letters SET requeued = 1 WHERE letter = ?1 AND requeued = 0");
+}
+
+size_t SpoolInspector::purge(const std::string& service, const std::vector<int64_t>& letters) const
+{
+    return change(service, letters, "DELETE FROM dead_letters", "DELETE FROM dead_letters WHERE letter = ?1");
+}
+
+} // namespace eventbus

@@ -1,0 +1,59 @@
+// What an operator does with a spool folder, the daemon running or not (SQLite's WAL lets a
+// second process read and write beside it): counts and sizes, dead letters exported as JSON
+// lines, requeued or purged. The daemon takes requeued dead letters back within
+// spool.requeue_poll_ms; nothing here touches the events table, which only the daemon writes.
+#ifndef EVENTBUS_HOST_SPOOLINSPECTOR_H
+#define EVENTBUS_HOST_SPOOLINSPECTOR_H
+
+#include <cstdint>
+#include <ostream>
+#include <string>
+#include <vector>
+
+namespace eventbus {
+
+class SpoolInspector {
+public:
+    struct Stats {
+        std::string service;
+        std::string file;
+        uint64_t fileBytes = 0;        ///< the database file and its WAL
+        int64_t events = 0;            ///< waiting for delivery (pending or in flight)
+        int64_t eventBytes = 0;
+        int64_t oldestIngressUs = 0;   ///< 0 when there are no events
+        int64_t deadLetters = 0;
+        int64_t deadLetterBytes = 0;
+        int64_t requeued = 0;          ///< dead letters marked for requeue, not yet taken back
+        int64_t quarantined = 0;
+    };
+
+    explicit SpoolInspector(const std::string& spoolDir);
+
+    /// The services that have a spool file in the folder, sorted.
+    std::vector<std::string> services() const;
+    /// Throws SpoolError or SpoolFormatError when the file cannot be read as a spool.
+    Stats stats(const std::string& service) const;
+    /// One JSON object per line per dead letter, oldest first, with its reason and the event as
+    /// it was refused; returns how many.
+    size_t exportDeadLetters(const std::string& service, std::ostream& out) const;
+    /// Marks the dead letters (all when letters is empty) for the daemon to take back into the
+    /// queue; returns how many were marked.
+    size_t requeue(const std::string& service, const std::vector<int64_t>& letters) const;
+    /// Deletes dead letters (all when letters is empty); returns how many.
+    size_t purge(const std::string& service, const std::vector<int64_t>& letters) const;
+
+    /// stats as one JSON line.
+    static std::string toJson(const Stats& stats);
+
+private:
+    std::string path(const std::string& service) const;
+    /// Runs all (no letters given) or one for each letter (bound as ?1) in one transaction.
+    size_t change(const std::string& service, const std::vector<int64_t>& letters, const std::string& all,
+        const std::string& one) const;
+
+    std::string _dir;
+};
+
+} // namespace eventbus
+
+#endif
