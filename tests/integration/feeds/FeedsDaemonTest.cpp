@@ -113,9 +113,11 @@ struct Daemon {
     /// Writes the bytes on one TCP connection and closes it.
     void sendTcp(uint16_t port, const std::string& bytes) const {
         Poco::Net::StreamSocket socket(Poco::Net::SocketAddress("127.0.0.1", port));
+        socket.setReceiveTimeout(Poco::Timespan(10, 0));
         size_t sent = 0;
         while (sent < bytes.size())
             sent += static_cast<size_t>(socket.sendBytes(bytes.data() + sent, static_cast<int>(bytes.size() - sent)));
+        // Half-close, then wait for the daemon to close its side: it has read every line by then.
         socket.shutdownSend();
         char drain[64];
         while (socket.receiveBytes(drain, sizeof drain) > 0) {
