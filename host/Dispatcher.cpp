@@ -227,6 +227,12 @@ void Dispatcher::Impl::deliver(Service& service, std::vector<StoredEvent>& event
     size_t cost = body.size();
     for (const StoredEvent& stored : events)
         cost += EventStore::footprint(stored.event);
+    // The batch's copies count against the memory budget until it is settled, even by an exception.
+    struct InFlight {
+        std::atomic<size_t>& bytes;
+        size_t cost;
+        ~InFlight() { bytes -= cost; }
+    } inFlight{inFlightBytes, cost};
     inFlightBytes += cost;
 
     metrics.add(OUTGOING, labels, static_cast<double>(events.size()));
@@ -244,7 +250,6 @@ void Dispatcher::Impl::deliver(Service& service, std::vector<StoredEvent>& event
     body.clear();
     body.shrink_to_fit();
     settle(service, events, response, labels);
-    inFlightBytes -= cost;
 }
 
 void Dispatcher::Impl::settle(Service& service, std::vector<StoredEvent>& events, const SendResponse& response,
