@@ -122,6 +122,8 @@ bool decodeRecord(rapidjson::Value& record, rapidjson::Document::AllocatorType& 
         metaMember = event.FindMember("meta");
     }
     rapidjson::Value& meta = metaMember->value;
+    // PHP encodes an empty map as [].
+    if (meta.IsArray() && meta.Empty()) meta.SetObject();
     if (!meta.IsObject()) return fail("invalid_meta", "context.meta is not an object");
 
     MonologRecordDecoder::Event out;

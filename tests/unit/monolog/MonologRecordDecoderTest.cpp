@@ -17,6 +17,7 @@ class MonologRecordDecoderTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(testMonolog1RecordRoutedByChannel);
     CPPUNIT_TEST(testChannelMapDoesNotOverrideMetaStream);
     CPPUNIT_TEST(testMetaCreatedForChannelRoute);
+    CPPUNIT_TEST(testEmptyMetaWrittenByPhpAsList);
     CPPUNIT_TEST(testMetaDtKeptAndRecordTimeUsed);
     CPPUNIT_TEST(testBinaryValuesReplacedRecursively);
     CPPUNIT_TEST(testWithoutSchema);
@@ -87,6 +88,16 @@ public:
             R"({"$schema":"/test/event/1.0.0","x":1.5,"meta":{"stream":"mediawiki.cirrussearch-request","id":"@ID@","dt":"2024-07-01T12:00:00Z"}})",
             r.events.at(0).json);
         CPPUNIT_ASSERT_EQUAL(std::string("mediawiki.cirrussearch-request"), r.events[0].stream);
+    }
+
+    void testEmptyMetaWrittenByPhpAsList() {
+        const auto r = mapped().decodeLine(
+            R"({"context":{"$schema":"/s/1.0.0","meta":[]},"channel":"api-request","datetime":"2024-07-01T12:00:00+00:00"})");
+        CPPUNIT_ASSERT_MESSAGE(r.message, r.ok());
+        EventFixtures::assertEvent(
+            R"({"$schema":"/s/1.0.0","meta":{"stream":"mediawiki.api-request","id":"@ID@","dt":"2024-07-01T12:00:00Z"}})",
+            r.events.at(0).json);
+        assertRejected("invalid_meta", mapped().decodeLine(R"({"context":{"$schema":"/s","meta":["x"]},"channel":"api-request"})"));
     }
 
     void testMetaDtKeptAndRecordTimeUsed() {
