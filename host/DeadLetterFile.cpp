@@ -1,6 +1,8 @@
 #include "DeadLetterFile.h"
 
 #include <Poco/Exception.h>
+#include <Poco/File.h>
+#include <Poco/Path.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
@@ -36,8 +38,14 @@ void DeadLetterFile::write(const std::string& reason, const std::string& service
         return;
     std::string line = format(reason, service, stream, eventJson) + '\n';
     std::lock_guard<std::mutex> lock(_mutex);
-    if (!_out.is_open())
+    if (!_out.is_open()) {
+        // The state directory may not exist yet when the first event fails (nothing else in a
+        // memory-only setup writes there).
+        Poco::Path parent(_path);
+        if (parent.depth() > 0)
+            Poco::File(parent.makeParent()).createDirectories();
         _out.open(_path, std::ios::app | std::ios::binary);
+    }
     _out.write(line.data(), static_cast<std::streamsize>(line.size()));
     _out.flush();
     if (!_out) {

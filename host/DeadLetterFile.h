@@ -13,9 +13,9 @@ public:
     /// An empty path keeps no file (dead letters are then only logged and counted).
     explicit DeadLetterFile(const std::string& path);
 
-    /// Appends one line and flushes it. eventJson is embedded verbatim, so a reader gets back
-    /// exactly the bytes that were refused. Throws Poco::FileException when the file cannot be
-    /// written.
+    /// Appends one line and flushes it, creating the file and its directory on first use.
+    /// eventJson is embedded verbatim, so a reader gets back exactly the bytes that were refused.
+    /// Throws Poco::Exception when the file cannot be written.
     void write(const std::string& reason, const std::string& service, const std::string& stream,
         const std::string& eventJson);
 

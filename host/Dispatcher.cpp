@@ -9,9 +9,7 @@
 #include "Sender.h"
 #include "StreamRouter.h"
 
-#include <Poco/File.h>
 #include <Poco/Logger.h>
-#include <Poco/Path.h>
 
 #include <atomic>
 #include <condition_variable>
@@ -88,22 +86,6 @@ ServiceSettings checkedService(ServiceSettings service)
     return service;
 }
 
-/// Checked up front, without creating anything, so that --validate reports it.
-const std::string& checkedDeadLetterPath(const std::string& path)
-{
-    if (path.empty())
-        return path;
-    Poco::Path parent = Poco::Path(path).makeParent();
-    Poco::File directory(parent.toString().empty() ? "." : parent.toString());
-    if (!directory.exists() || !directory.isDirectory() || !directory.canWrite())
-        throw std::invalid_argument("dead letter file " + path + ": directory " + directory.path()
-            + " does not exist or is not writable");
-    Poco::File file(path);
-    if (file.exists() && (!file.isFile() || !file.canWrite()))
-        throw std::invalid_argument("dead letter file " + path + ": not a writable file");
-    return path;
-}
-
 } // namespace
 
 struct Dispatcher::Impl {
@@ -130,7 +112,7 @@ struct Dispatcher::Impl {
         , metrics(m)
         , mask(s.enable)
         , router(s)
-        , store(st ? std::move(st) : std::make_shared<MemoryStore>(checkedDeadLetterPath(s.deadLetterPath)))
+        , store(st ? std::move(st) : std::make_shared<MemoryStore>(s.deadLetterPath))
         , log(Poco::Logger::get("eventbus.dispatcher"))
     {
         for (const ServiceSettings& service : s.services) {

@@ -92,7 +92,8 @@ public:
 
     void testDeadLetters()
     {
-        std::string path = Poco::TemporaryFile::tempName();
+        std::string directory = Poco::TemporaryFile::tempName();
+        std::string path = directory + "/state/dead-letters.jsonl"; // created on the first letter
         {
             MemoryStore store(path);
             Event e = event("1");
@@ -105,7 +106,7 @@ public:
         std::ifstream in(path);
         std::string line;
         std::getline(in, line);
-        Poco::File(path).remove();
+        Poco::File(directory).remove(true);
         CPPUNIT_ASSERT_EQUAL(std::string(R"({"reason":"line1\nline2 \"why\"","service":"a","stream":"mediawiki.job.\"quoted\"","event":)")
                 + event("1").json + "}",
             line);
