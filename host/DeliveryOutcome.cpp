@@ -78,7 +78,8 @@ void DeliveryOutcome::setAll(Verdict verdict, const std::string& reason, const s
 bool DeliveryOutcome::applyEntries(const std::string& body, const std::vector<StoredEvent>& events, int status)
 {
     rapidjson::Document document;
-    document.Parse(body.data(), body.size());
+    // Iterative: a deeply nested answer must not exhaust the stack.
+    document.Parse<rapidjson::kParseIterativeFlag>(body.data(), body.size());
     if (document.HasParseError() || !document.IsObject())
         return false;
     const rapidjson::Value* invalid = member(document, "invalid");

@@ -79,6 +79,9 @@ public:
         DeliveryOutcome outcome(response(207, "not json"), batch({"a", "b"}));
         CPPUNIT_ASSERT_EQUAL(size_t(2), outcome.count(Verdict::Retry));
         CPPUNIT_ASSERT(outcome.listedFailures().empty());
+        std::string deep = R"({"invalid":)" + std::string(200000, '[') + std::string(200000, ']') + "}";
+        DeliveryOutcome nested(response(207, deep), batch({"a"}));
+        CPPUNIT_ASSERT(nested.verdict(0) == Verdict::Delivered); // lists nothing it could match
     }
 
     void testDuplicateIds()
