@@ -44,7 +44,7 @@ std::string metaString(const rapidjson::Value& event, const char* name)
 void parseEvents(FakeEventGate::Request& request)
 {
     rapidjson::Document document;
-    document.Parse(request.body.data(), request.body.size());
+    document.Parse<rapidjson::kParseIterativeFlag>(request.body.data(), request.body.size());
     if (document.HasParseError())
         return;
     auto add = [&request](const rapidjson::Value& event) {
