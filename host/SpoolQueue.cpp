@@ -74,10 +74,13 @@ struct SpoolQueue::WriterStatements {
         , unbury(db, "DELETE FROM dead_letters WHERE requeued = 1")
         , deadBytes(db, "SELECT (SELECT coalesce(sum(length(CAST(body AS BLOB)) + length(CAST(reason AS BLOB)) + "
                         + std::string(ROW_STRINGS) + " + 64), 0) FROM dead_letters) + "
-                        "(SELECT coalesce(sum(length(CAST(body AS BLOB)) + length(CAST(reason AS BLOB)) + 64), 0) FROM quarantine)")
+                        "(SELECT coalesce(sum(length(CAST(body AS BLOB)) + length(CAST(reason AS BLOB)) + "
+                        + std::string(ROW_STRINGS) + " + 64), 0) FROM quarantine)")
+        , dataVersion(db, "PRAGMA data_version")
     {
     }
-    SpoolStatement begin, commit, rollback, insert, remove, bury, quarantine, attempts, requeued, unbury, deadBytes;
+    SpoolStatement begin, commit, rollback, insert, remove, bury, quarantine, attempts, requeued, unbury, deadBytes,
+        dataVersion;
 };
 
 uint64_t SpoolQueue::Entry::cost() const
@@ -260,10 +263,13 @@ void SpoolQueue::writeLoop()
         bool stored = true;
         if (!work.empty() || poll) {
             try {
-                commit(work, poll, added, nextSeq, deadBytes);
+                bool foreign = poll && changedByOthers();
+                if (!work.empty() || foreign)
+                    commit(work, foreign, added, nextSeq, deadBytes);
                 unsynced = unsynced || !work.empty() || !added.empty();
             } catch (const std::exception& e) {
                 stored = false;
+                _dataVersion = -1; // look at what others changed again next time
                 _metrics.add(WRITE_ERRORS, {{"event_service_name", _service}});
                 _log.error("spool of event service " + _service + ": cannot write (" + e.what() + "); refusing "
                     + std::to_string(work.appends.size()) + " appends");
@@ -300,7 +306,18 @@ void SpoolQueue::writeLoop()
     _committed.notify_all();
 }
 
-void SpoolQueue::commit(Work& work, bool poll, Added& added, uint64_t& nextSeq, int64_t& deadBytes)
+bool SpoolQueue::changedByOthers()
+{
+    SpoolStatement& version = _writes->dataVersion;
+    version.step();
+    int64_t current = version.integer(0);
+    version.reset();
+    bool changed = current != _dataVersion;
+    _dataVersion = current;
+    return changed;
+}
+
+void SpoolQueue::commit(Work& work, bool foreign, Added& added, uint64_t& nextSeq, int64_t& deadBytes)
 {
     WriterStatements& w = *_writes;
     w.begin.run();
@@ -349,13 +366,18 @@ void SpoolQueue::commit(Work& work, bool poll, Added& added, uint64_t& nextSeq, 
             w.attempts.run();
         }
         int64_t requeued = 0;
-        if (poll)
+        if (foreign) {
+            // The operator's tool changed the file: take requeued dead letters back, and recount
+            // what dead letters occupy (some may have been purged).
             requeue(added, nextSeq, requeued);
-        if (poll || !work.letters.empty() || !work.quarantined.empty()) {
-            // Recounted rather than tracked: the operator's CLI may have removed dead letters.
             w.deadBytes.step();
             deadBytes = w.deadBytes.integer(0);
             w.deadBytes.reset();
+        } else {
+            for (const Removal& removal : work.letters)
+                deadBytes += static_cast<int64_t>(removal.cost + removal.reason->size());
+            for (const Removal& removal : work.quarantined)
+                deadBytes += static_cast<int64_t>(removal.cost + removal.reason->size());
         }
         w.commit.run();
         if (requeued) {

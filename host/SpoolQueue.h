@@ -97,8 +97,11 @@ private:
     void close();
     void replay();
     void writeLoop();
-    /// One transaction for work (and the requeue poll); throws SpoolError, rolling back.
-    void commit(Work& work, bool poll, Added& added, uint64_t& nextSeq, int64_t& deadBytes);
+    /// Another process (eventbus-spool) committed to the file since the last look.
+    bool changedByOthers();
+    /// One transaction for work, and for what another process changed; throws SpoolError,
+    /// rolling back.
+    void commit(Work& work, bool foreign, Added& added, uint64_t& nextSeq, int64_t& deadBytes);
     void requeue(Added& added, uint64_t& nextSeq, int64_t& requeued);
     /// Settles the index after a commit attempt (called with _mutex held).
     void apply(Work& work, bool stored, const Added& added);
@@ -122,6 +125,7 @@ private:
     std::unique_ptr<SpoolStatement> _readRows;
     std::unique_ptr<SpoolStatement> _readIndex;
     std::mutex _readMutex;
+    int64_t _dataVersion = -1; ///< the writer thread's last PRAGMA data_version
 
     mutable std::mutex _mutex; ///< everything below
     std::condition_variable _workReady;

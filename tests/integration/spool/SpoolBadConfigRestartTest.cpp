@@ -2,10 +2,12 @@
 // left behind, as after a crash), then restarted with invalid configurations: a bad spool key, a
 // bad plugin key, and a routing error only the dispatcher detects. Each exits non-zero and leaves
 // every byte of the spool folder as it was; the good configuration then delivers everything.
+// --validate, run first, must not create the spool at all.
 #include "FakeEventGate.h"
 #include "SpoolDaemon.h"
 
 #include <Poco/DirectoryIterator.h>
+#include <Poco/File.h>
 #include <cppunit/extensions/HelperMacros.h>
 
 #include <map>
@@ -40,6 +42,9 @@ public:
         gate.stop();
         SpoolDaemon daemon(url);
         std::string good = readFile(daemon.configFile());
+        std::string validated;
+        CPPUNIT_ASSERT_EQUAL(0, runCommand(daemonPath() + " --validate --config=" + daemon.configFile(), &validated));
+        CPPUNIT_ASSERT_MESSAGE("--validate created the spool", !Poco::File(daemon.spoolDir()).exists());
         CPPUNIT_ASSERT_MESSAGE(daemon.lastLog(), daemon.start());
         std::vector<std::string> lines;
         for (int i = 0; i < 20; ++i)

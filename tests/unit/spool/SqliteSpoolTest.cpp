@@ -5,6 +5,7 @@
 #include "SpoolDatabase.h"
 #include "SpoolError.h"
 #include "SpoolStatement.h"
+#include "SpoolInspector.h"
 #include "SqliteSpool.h"
 #include "TestEnv.h"
 
@@ -79,6 +80,7 @@ class SqliteSpoolTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(testGroupCommitFromManyThreads);
     CPPUNIT_TEST(testBacklogLargerThanWindowKeepsOrderAndBoundedMemory);
     CPPUNIT_TEST(testRequeuedDeadLettersComeBack);
+    CPPUNIT_TEST(testDeadLettersUseTheBudgetUntilPurged);
     CPPUNIT_TEST(testSecondSpoolOnSameFolderIsRefused);
     CPPUNIT_TEST_SUITE_END();
 
@@ -346,6 +348,25 @@ public:
         CPPUNIT_ASSERT_EQUAL(size_t(1), back.size());
         CPPUNIT_ASSERT_EQUAL(event("lost").json, back[0].event.json);
         CPPUNIT_ASSERT_EQUAL(1.0, _metrics.value("eventbus_spool_requeued_total", {{"event_service_name", SERVICE}}));
+    }
+
+    void testDeadLettersUseTheBudgetUntilPurged()
+    {
+        _settings.maxBytes = 65536;
+        auto spool = open();
+        int stored = 0;
+        while (spool->append(routed({event("d" + std::to_string(stored), 1000)})))
+            ++stored;
+        spool->deadLetter(SERVICE, seqsOf(takeAll(*spool)), "invalid");
+        CPPUNIT_ASSERT(test::waitUntil([&] { return spool->size() == 0; }, std::chrono::seconds(5)));
+        CPPUNIT_ASSERT(!spool->append(routed({event("still-full", 1000)})));
+        SpoolInspector inspector(_settings.dir);
+        CPPUNIT_ASSERT(test::waitUntil([&] { return inspector.stats(SERVICE).deadLetters == stored; },
+            std::chrono::seconds(5)));
+        CPPUNIT_ASSERT_EQUAL(size_t(stored), inspector.purge(SERVICE, {}));
+        CPPUNIT_ASSERT(test::waitUntil([&] { return spool->append(routed({event("room", 1000)})); },
+            std::chrono::seconds(5)));
+        CPPUNIT_ASSERT_EQUAL(int64_t(0), inspector.stats(SERVICE).deadLetters);
     }
 
     void testSecondSpoolOnSameFolderIsRefused()
