@@ -4,6 +4,7 @@
 #include "Batcher.h"
 #include "DeliveryOutcome.h"
 #include "EnableMask.h"
+#include "LogThrottle.h"
 #include "MemoryStore.h"
 #include "MetricsRegistry.h"
 #include "Sender.h"
@@ -142,6 +143,7 @@ struct Dispatcher::Impl {
     StreamRouter router;
     std::shared_ptr<EventStore> store;
     Poco::Logger& log;
+    LogThrottle throttle; ///< dead letters can come by the thousand (an invalid-heavy producer)
     std::map<std::string, std::unique_ptr<Service>> services;
 
     std::mutex mutex; ///< scheduling state: inFlight, backoff, the flags below
@@ -216,8 +218,10 @@ void Dispatcher::Impl::deliver(Service& service, std::vector<StoredEvent>& event
         const StoredEvent& event = events.front();
         std::string reason = "event of " + std::to_string(event.event.json.size())
             + " bytes is larger than the max batch size of " + std::to_string(settings.maxBatchBytes) + " bytes";
-        log.error("event service %s: dead-lettering event %s of stream %s: %s", settings.name, event.event.id,
-            event.event.stream, reason);
+        size_t suppressed = 0;
+        if (throttle.allow(settings.name + "/oversized", suppressed))
+            log.error("event service %s: dead-lettering event %s of stream %s: %s (%z similar lines suppressed)",
+                settings.name, event.event.id, event.event.stream, reason, suppressed);
         store->deadLetter(settings.name, {event.seq}, reason);
         metrics.add(DEAD_LETTERED, {{"event_service_name", settings.name}, {"reason", "oversized"}});
         return;
@@ -324,7 +328,10 @@ void Dispatcher::Impl::settle(Service& service, std::vector<StoredEvent>& events
         store->release(name, retried);
     }
     for (const auto& [key, seqs] : letters) {
-        log.error("event service %s (%s): dead-lettering %z events: %s", name, outcome.summary(), seqs.size(), key.second);
+        size_t suppressed = 0;
+        if (throttle.allow(name + "/" + key.first, suppressed))
+            log.error("event service %s (%s): dead-lettering %z events: %s (%z similar lines suppressed)", name,
+                outcome.summary(), seqs.size(), key.second, suppressed);
         metrics.add(DEAD_LETTERED, {{"event_service_name", name}, {"reason", key.first}}, static_cast<double>(seqs.size()));
         try {
             store->deadLetter(name, seqs, key.second);
