@@ -76,6 +76,11 @@ public:
             response.setKeepAlive(false);
             return send(response, error(413, "body larger than " + std::to_string(limit) + " bytes"));
         }
+        if (request.size() > static_cast<size_t>(_limits.maxHeaders)) {
+            _pipeline.countRejected(plugin, "too_many_headers", std::to_string(request.size()) + " header fields");
+            response.setKeepAlive(false);
+            return send(response, error(431, "more than " + std::to_string(_limits.maxHeaders) + " header fields"));
+        }
         std::string body;
         std::istream& in = request.stream();
         char buf[65536];
@@ -87,6 +92,13 @@ public:
                 response.setKeepAlive(false);
                 return send(response, error(413, "body larger than " + std::to_string(limit) + " bytes"));
             }
+        }
+        // A client that stalls mid-body makes the socket read time out, which only ends the
+        // stream: without this check a truncated body would reach the plugin as if complete.
+        if (in.bad() || (request.hasContentLength() && static_cast<Poco::Int64>(body.size()) != request.getContentLength64())) {
+            _pipeline.countRejected(plugin, "client_timeout", "body incomplete after " + std::to_string(body.size()) + " bytes");
+            response.setKeepAlive(false);
+            return send(response, error(408, "request body incomplete"));
         }
         const std::string contentType = request.has("Content-Type") ? request.getContentType() : std::string();
         if (!body.empty() && !acceptableContentType(contentType)) {
@@ -154,9 +166,20 @@ HttpIngressServer::HttpIngressServer(const std::string& address, const HttpIngre
     params->setKeepAliveTimeout(Poco::Timespan(5, 0));
     _server = std::make_unique<Poco::Net::HTTPServer>(
         new IngressHandlerFactory(*this, _limits, _pipeline), socket, params);
+    _boundAddress = socket.address().toString();
+    _metrics.describe("eventbus_http_refused_connections_total", "counter",
+                      "HTTP connections closed unanswered because max_connections were already waiting");
 }
 
 HttpIngressServer::~HttpIngressServer() { stop(); }
+
+void HttpIngressServer::publishRefusals(Poco::Timer&)
+{
+    std::lock_guard<std::mutex> lock(_serverMutex);
+    if (_server)
+        _metrics.set("eventbus_http_refused_connections_total", {{"address", _boundAddress}},
+                     static_cast<double>(_server->refusedConnections()));
+}
 
 void HttpIngressServer::addRoute(const std::string& path, std::shared_ptr<PluginInstance> plugin, const ListenerSpec& spec)
 {
@@ -192,14 +215,21 @@ std::shared_ptr<const HttpIngressServer::Route> HttpIngressServer::find(const st
     return it == _routes.end() ? nullptr : it->second;
 }
 
-void HttpIngressServer::start() { _server->start(); }
+void HttpIngressServer::start()
+{
+    _server->start();
+    _refusalTimer.start(Poco::TimerCallback<HttpIngressServer>(*this, &HttpIngressServer::publishRefusals));
+}
 
 void HttpIngressServer::stop()
 {
-    if (_server) {
-        _server->stopAll(true);
-        _server.reset();
+    _refusalTimer.stop();
+    std::unique_ptr<Poco::Net::HTTPServer> server;
+    {
+        std::lock_guard<std::mutex> lock(_serverMutex);
+        server.swap(_server);
     }
+    if (server) server->stopAll(true);
 }
 
 } // namespace eventbus

@@ -1,6 +1,9 @@
 // An HTTP server of the host: the shared ingress server (routes of several plugins and the job
 // runner) or a plugin's own server (every path to one listener, e.g. CDN PURGE requests).
-// It enforces the body, header, connection and time limits before any plugin sees a byte.
+// It enforces the body, header, connection and time limits before any plugin sees a byte:
+// 413 over max_body_bytes, 431 over max_headers (Poco itself answers 400 above 100 fields), 415 for
+// bodies that are neither JSON nor text, 408 for a body cut short by the read timeout, and
+// connections beyond threads + max_connections closed unanswered (counted).
 #ifndef EVENTBUS_HOST_HTTPINGRESSSERVER_H
 #define EVENTBUS_HOST_HTTPINGRESSSERVER_H
 
@@ -8,6 +11,7 @@
 #include "IngressPipeline.h"
 
 #include <Poco/Net/HTTPServer.h>
+#include <Poco/Timer.h>
 
 #include <functional>
 #include <map>
@@ -49,15 +53,22 @@ public:
     std::shared_ptr<const Route> find(const std::string& path) const;
 
 private:
+    /// Poco's server only counts the connections it refuses; the count is copied into the metrics
+    /// (eventbus_http_refused_connections_total) every second.
+    void publishRefusals(Poco::Timer&);
+
     HttpIngressSettings _limits;
     IngressPipeline& _pipeline;
     MetricsRegistry& _metrics;
     mutable std::mutex _routesMutex;
     std::map<std::string, std::shared_ptr<const Route>> _routes;
     std::shared_ptr<const Route> _catchAll;
+    std::mutex _serverMutex; ///< guards _server between stop() and the refusal timer
     std::unique_ptr<Poco::Net::HTTPServer> _server;
     uint16_t _port = 0;
     std::string _address;
+    std::string _boundAddress;
+    Poco::Timer _refusalTimer{0, 1000};
 };
 
 } // namespace eventbus

@@ -8,8 +8,6 @@
 #   the normal and sanitizer suites keep crashes found by fuzzing fixed.
 include_guard(GLOBAL)
 
-set(EVENTBUS_FUZZ_FLAGS -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer)
-
 function(_eventbus_fuzz_instrument target)
   if(NOT TARGET ${target})
     return()
@@ -41,9 +39,10 @@ function(eventbus_add_fuzzer name)
     list(APPEND _inputs ${CMAKE_CURRENT_SOURCE_DIR}/corpus)
   endif()
   if(EVENTBUS_FUZZ AND CMAKE_CXX_COMPILER_ID MATCHES "Clang")
+    set(_flags -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer)
     add_executable(${_target} ${F_SOURCES})
-    target_compile_options(${_target} PRIVATE ${EVENTBUS_FUZZ_FLAGS})
-    target_link_options(${_target} PRIVATE ${EVENTBUS_FUZZ_FLAGS})
+    target_compile_options(${_target} PRIVATE ${_flags})
+    target_link_options(${_target} PRIVATE ${_flags})
     foreach(_lib ${F_LIBS})
       _eventbus_fuzz_instrument(${_lib})
     endforeach()
