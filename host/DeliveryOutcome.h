@@ -36,7 +36,7 @@ public:
     /// The dead letter's reason text for a DeadLetter verdict.
     const std::string& reason(size_t index) const;
     /// The dead letter's category: "invalid" (EventGate judged the event) or "rejected" (a 400
-    /// that did not name it); the label of events_dead_lettered_total.
+    /// that did not name it); the reason label of eventbus_events_dead_lettered_total.
     const std::string& category(size_t index) const;
 
     /// A Retry because a 207 listed this very event as `error` while accepting others of the same

@@ -29,7 +29,8 @@
 // The daemon's own, prefixed eventbus_:
 //   eventbus_events_dead_lettered_total{event_service_name,reason}  reason: invalid (EventGate
 //                                                         judged it), rejected (a 400 that did not
-//                                                         name it), oversized
+//                                                         name it), oversized, error (reported as
+//                                                         `error` in maxEventErrors 207 answers)
 //   eventbus_delivery_retries_total{event_service_name}   events put back for another attempt
 //   eventbus_delivery_backoff_seconds{event_service_name} current backoff delay, 0 when healthy
 //   eventbus_delivery_latency_seconds{event_service_name} histogram, ingress to EventGate's answer
