@@ -1,9 +1,11 @@
 // Acceptance 2: EventGate is down for a while (and the daemon restarts meanwhile): every
 // acknowledged event waits in the spool, and when EventGate is back the backlog drains, nothing
-// lost, in order per stream. One connection, so batches cannot overtake each other.
+// lost, in order per stream. One connection, so batches cannot overtake each other. And the
+// contrast: spool.mode = memory keeps no file and forgets what was held at a restart.
 #include "FakeEventGate.h"
 #include "SpoolDaemon.h"
 
+#include <Poco/File.h>
 #include <cppunit/extensions/HelperMacros.h>
 
 #include <map>
@@ -14,6 +16,7 @@ using namespace eventbus::test;
 class SpoolOutageTest : public CppUnit::TestFixture {
     CPPUNIT_TEST_SUITE(SpoolOutageTest);
     CPPUNIT_TEST(testBacklogDrainsInOrderPerStreamAfterOutageAndRestart);
+    CPPUNIT_TEST(testMemoryModeKeepsNoSpoolAndForgetsAtRestart);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -63,6 +66,29 @@ public:
             }
         }
         CPPUNIT_ASSERT_EQUAL(total, firstArrival.size());
+        CPPUNIT_ASSERT_EQUAL(0, daemon.terminate());
+    }
+
+    void testMemoryModeKeepsNoSpoolAndForgetsAtRestart()
+    {
+        FakeEventGate gate;
+        gate.start();
+        std::string url = gate.url();
+        gate.stop();
+        SpoolDaemon daemon(url, "spool.mode = memory\nservice.eventgate.connections = 1\n");
+        CPPUNIT_ASSERT_MESSAGE(daemon.lastLog(), daemon.start());
+        CPPUNIT_ASSERT_EQUAL(201, daemon.post({SpoolDaemon::event("test.memory", "forgotten")}));
+        CPPUNIT_ASSERT_EQUAL(0, daemon.terminate());
+        CPPUNIT_ASSERT(!Poco::File(daemon.spoolDir()).exists());
+
+        gate.start();
+        CPPUNIT_ASSERT_MESSAGE(daemon.lastLog(), daemon.start());
+        std::string fresh = SpoolDaemon::event("test.memory", "fresh");
+        CPPUNIT_ASSERT_EQUAL(201, daemon.post({fresh}));
+        CPPUNIT_ASSERT(gate.waitForEvents(1, std::chrono::steady_clock::now() + std::chrono::seconds(10)));
+        CPPUNIT_ASSERT_EQUAL(size_t(1), gate.events().size());
+        CPPUNIT_ASSERT_EQUAL(fresh, gate.events().front());
+        CPPUNIT_ASSERT(!Poco::File(daemon.spoolDir()).exists());
         CPPUNIT_ASSERT_EQUAL(0, daemon.terminate());
     }
 };
