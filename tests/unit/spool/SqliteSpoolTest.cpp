@@ -13,6 +13,8 @@
 #include <cppunit/extensions/HelperMacros.h>
 
 #include <atomic>
+#include <map>
+#include <random>
 #include <set>
 #include <thread>
 
@@ -82,6 +84,7 @@ class SqliteSpoolTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(testRequeuedDeadLettersComeBack);
     CPPUNIT_TEST(testDeadLettersUseTheBudgetUntilPurged);
     CPPUNIT_TEST(testSecondSpoolOnSameFolderIsRefused);
+    CPPUNIT_TEST(testRandomOperationsAndReopensMatchAModel);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -373,6 +376,78 @@ public:
     {
         auto spool = open();
         CPPUNIT_ASSERT_THROW(open(), std::runtime_error);
+    }
+
+    /// Model-based: random appends, takes, acks, releases, dead letters and reopens against a
+    /// model of the contract (pending in append order, in flight, gone; a reopen makes everything
+    /// in flight pending again). The seed is printed so a failure can be replayed.
+    void testRandomOperationsAndReopensMatchAModel()
+    {
+        unsigned seed = std::random_device()();
+        std::mt19937 random(seed);
+        auto roll = [&random](int n) { return std::uniform_int_distribution<int>(0, n - 1)(random); };
+        std::string context = "seed " + std::to_string(seed);
+        std::map<int, std::string> pending, inFlight; // append index -> id, so in seq order
+        std::map<std::string, uint64_t> seqOf;
+        int appended = 0;
+        auto spool = open();
+        for (int op = 0; op < 1500; ++op) {
+            int kind = roll(100);
+            if (kind < 30) {
+                std::vector<Event> events;
+                for (int i = roll(5); i >= 0; --i) {
+                    std::string id = "m" + std::to_string(appended);
+                    events.push_back(event(id, size_t(roll(300))));
+                    pending[appended++] = id;
+                }
+                CPPUNIT_ASSERT_MESSAGE(context, spool->append(routed(std::move(events))));
+            } else if (kind < 55) {
+                int want = 1 + roll(8);
+                auto taken = spool->take(SERVICE, [&want](const Event&) { return want-- > 0; });
+                for (const StoredEvent& e : taken) {
+                    CPPUNIT_ASSERT_MESSAGE(context, !pending.empty());
+                    CPPUNIT_ASSERT_EQUAL_MESSAGE(context, pending.begin()->second, e.event.id);
+                    CPPUNIT_ASSERT_EQUAL_MESSAGE(context, event(e.event.id, e.event.json.size() - event(e.event.id, 0).json.size()).json, e.event.json);
+                    seqOf[e.event.id] = e.seq;
+                    inFlight.insert(*pending.begin());
+                    pending.erase(pending.begin());
+                }
+            } else if (kind < 90 && !inFlight.empty()) {
+                std::vector<uint64_t> seqs;
+                for (auto it = inFlight.begin(); it != inFlight.end();) {
+                    if (roll(2)) {
+                        seqs.push_back(seqOf[it->second]);
+                        if (kind >= 75)
+                            pending.insert(*it);
+                        it = inFlight.erase(it);
+                    } else {
+                        ++it;
+                    }
+                }
+                if (kind < 70)
+                    spool->ack(SERVICE, seqs);
+                else if (kind < 75)
+                    spool->deadLetter(SERVICE, seqs, "model");
+                else
+                    spool->release(SERVICE, seqs);
+            } else if (kind >= 97) {
+                spool.reset();
+                spool = open();
+                pending.insert(inFlight.begin(), inFlight.end());
+                inFlight.clear();
+            }
+            StoreStats stats = spool->stats(SERVICE);
+            CPPUNIT_ASSERT_EQUAL_MESSAGE(context, pending.size(), stats.pending);
+            CPPUNIT_ASSERT_EQUAL_MESSAGE(context, inFlight.size(), stats.inFlight);
+            CPPUNIT_ASSERT_EQUAL_MESSAGE(context, pending.size() + inFlight.size(), spool->size());
+        }
+        spool.reset();
+        spool = open();
+        pending.insert(inFlight.begin(), inFlight.end());
+        std::string expected;
+        for (const auto& [index, id] : pending)
+            expected += (expected.empty() ? "" : ",") + id;
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(context, expected, idsOf(takeAll(*spool)));
     }
 
 private:
