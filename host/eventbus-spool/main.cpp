@@ -9,6 +9,9 @@
 #include <string>
 #include <vector>
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 namespace {
 
 const char* const USAGE =
@@ -93,6 +96,14 @@ int main(int argc, char** argv)
     try {
         if (spoolDir.empty())
             spoolDir = spoolDirFromConfig(config);
+        // Files SQLite creates beside the database (-wal, -shm) belong to whoever opens it
+        // first; if that were root, the daemon's user could no longer open its own spool.
+        struct stat folder;
+        if (::stat(spoolDir.c_str(), &folder) == 0 && folder.st_uid != ::geteuid()) {
+            std::cerr << "eventbus-spool: " << spoolDir << " belongs to uid " << folder.st_uid
+                      << ": run as that user (e.g. sudo -u eventbus eventbus-spool ...)\n";
+            return 1;
+        }
         eventbus::SpoolInspector inspector(spoolDir);
         std::vector<std::string> services = service.empty() ? inspector.services() : std::vector<std::string>{service};
         if (services.empty())
