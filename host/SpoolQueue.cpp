@@ -10,6 +10,8 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
+
 namespace eventbus {
 
 namespace {
@@ -62,6 +64,7 @@ struct SpoolQueue::WriterStatements {
         , insert(db, "INSERT INTO events (seq, stream, type, id, client_ip, plugin, ingress_us, attempts, body, checksum) "
                      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)")
         , remove(db, "DELETE FROM events WHERE seq = ?1")
+        , removeRange(db, "DELETE FROM events WHERE seq >= ?1 AND seq <= ?2")
         , bury(db, "INSERT INTO dead_letters (seq, stream, type, id, client_ip, plugin, ingress_us, attempts, body, checksum, "
                    "reason, dead_at_us) SELECT seq, stream, type, id, client_ip, plugin, ingress_us, attempts, body, checksum, "
                    "?2, ?3 FROM events WHERE seq = ?1")
@@ -79,7 +82,7 @@ struct SpoolQueue::WriterStatements {
         , dataVersion(db, "PRAGMA data_version")
     {
     }
-    SpoolStatement begin, commit, rollback, insert, remove, bury, quarantine, attempts, requeued, unbury, deadBytes,
+    SpoolStatement begin, commit, rollback, insert, remove, removeRange, bury, quarantine, attempts, requeued, unbury, deadBytes,
         dataVersion;
 };
 
@@ -337,9 +340,19 @@ void SpoolQueue::commit(Work& work, bool foreign, Added& added, uint64_t& nextSe
                 added.emplace_back(seq, entry);
             }
         }
-        for (const Removal& ack : work.acks) {
-            w.remove.bind(1, static_cast<int64_t>(ack.seq));
-            w.remove.run();
+        // A batch is usually a run of consecutive seqs: one range delete per run.
+        std::vector<uint64_t> acked;
+        acked.reserve(work.acks.size());
+        for (const Removal& ack : work.acks)
+            acked.push_back(ack.seq);
+        std::sort(acked.begin(), acked.end());
+        for (size_t first = 0; first < acked.size();) {
+            size_t last = first;
+            while (last + 1 < acked.size() && acked[last + 1] == acked[last] + 1)
+                ++last;
+            w.removeRange.bind(1, static_cast<int64_t>(acked[first])).bind(2, static_cast<int64_t>(acked[last]));
+            w.removeRange.run();
+            first = last + 1;
         }
         int64_t now = nowUs();
         for (const Removal& letter : work.letters) {
