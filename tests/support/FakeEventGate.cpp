@@ -328,6 +328,11 @@ int FakeEventGate::openConnections() const
     return _server ? _server->currentConnections() : 0;
 }
 
+int FakeEventGate::acceptedConnections() const
+{
+    return _server ? _server->totalConnections() : 0;
+}
+
 size_t FakeEventGate::maxConcurrentRequests() const
 {
     std::lock_guard<std::mutex> lock(_mutex);

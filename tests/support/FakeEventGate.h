@@ -98,6 +98,8 @@ public:
     bool waitForRequests(size_t n, std::chrono::steady_clock::time_point deadline) const;
     /// Open client connections now.
     int openConnections() const;
+    /// Connections accepted since start().
+    int acceptedConnections() const;
     /// The most requests ever handled at the same time.
     size_t maxConcurrentRequests() const;
 

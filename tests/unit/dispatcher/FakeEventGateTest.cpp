@@ -120,12 +120,13 @@ public:
     void testClosesIdleConnections()
     {
         FakeEventGate::Options options;
-        options.idleTimeout = std::chrono::milliseconds(100);
+        options.idleTimeout = std::chrono::milliseconds(500);
         FakeEventGate quick(options);
         quick.start();
         Poco::Net::HTTPClientSession session("127.0.0.1", quick.port());
         post(session, "[" + VALID + "]", "/v1/events");
-        CPPUNIT_ASSERT_EQUAL(1, quick.openConnections());
+        post(session, "[" + VALID + "]", "/v1/events");
+        CPPUNIT_ASSERT_EQUAL(1, quick.acceptedConnections()); // kept alive between the two
         auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
         while (quick.openConnections() > 0 && std::chrono::steady_clock::now() < deadline)
             std::this_thread::sleep_for(std::chrono::milliseconds(5));
@@ -154,6 +155,7 @@ private:
     static Answer post(Poco::Net::HTTPClientSession& session, const std::string& body, const std::string& uri)
     {
         session.setTimeout(Poco::Timespan(5, 0));
+        session.setKeepAlive(true);
         Poco::Net::HTTPRequest request(Poco::Net::HTTPRequest::HTTP_POST, uri, Poco::Net::HTTPMessage::HTTP_1_1);
         request.setContentType("application/json");
         request.setContentLength(static_cast<std::streamsize>(body.size()));
