@@ -5,6 +5,8 @@
 #include "SpoolError.h"
 #include "SpoolStatement.h"
 
+#include <Poco/DateTimeFormat.h>
+#include <Poco/DateTimeFormatter.h>
 #include <Poco/Logger.h>
 #include <Poco/Timestamp.h>
 
@@ -193,7 +195,8 @@ void SpoolQueue::replay()
     _eventBytes = static_cast<int64_t>(bodies + strings + count * SpoolDatabase::ROW_OVERHEAD);
     if (count)
         _log.information("spool of event service " + _service + ": replaying " + std::to_string(count) + " events ("
-            + std::to_string(bodies) + " bytes), the oldest received at " + std::to_string(oldest) + " us");
+            + std::to_string(bodies) + " bytes), the oldest received "
+            + Poco::DateTimeFormatter::format(Poco::Timestamp(oldest), Poco::DateTimeFormat::ISO8601_FRAC_FORMAT));
 }
 
 bool SpoolQueue::reserve(uint64_t bytes)
