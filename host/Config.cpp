@@ -32,7 +32,9 @@ void collectKeys(const Poco::Util::AbstractConfiguration& cfg, const std::string
             std::string v = cfg.getRawString(full, "");
             out[full] = ConfigValue{v, file};
         }
-        collectKeys(cfg, full, file, out);
+        // A line with an empty key (": value") lists "" under every prefix: recursing on it
+        // would never end.
+        if (!k.empty()) collectKeys(cfg, full, file, out);
     }
 }
 

@@ -48,7 +48,12 @@ ExecLineResult ExecLineDecoder::decode(std::string_view line)
         r.json.assign(line.data(), line.size());
     } else {
         r.id = ensureIdAndDt(d);
-        r.json = json::encode(d);
+        try {
+            r.json = json::encode(d);
+        } catch (const json::EncodeError& e) {
+            // An escaped unpaired surrogate ("\udc00") parses into bytes that are not UTF-8.
+            return fail("invalid_utf8", std::string("the event escapes an unpaired UTF-16 surrogate: ") + e.what());
+        }
     }
     r.ok = true;
     return r;
