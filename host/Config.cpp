@@ -148,6 +148,7 @@ const std::map<std::string, HostKey>& serviceKeys()
         {"linger_ms", {EB_CFG_INT, "how long a partial batch waits", nullptr}},
         {"backoff_base_ms", {EB_CFG_INT, "first retry delay", nullptr}},
         {"backoff_max_ms", {EB_CFG_INT, "longest retry delay", nullptr}},
+        {"max_event_errors", {EB_CFG_INT, "dead-letter an event EventGate reported as error this often", nullptr}},
     };
     return keys;
 }
@@ -167,6 +168,7 @@ void applyService(ServiceSettings& svc, const std::string& attr, const std::stri
     else if (attr == "linger_ms") svc.lingerMs = static_cast<int>(toInt(v));
     else if (attr == "backoff_base_ms") svc.backoffBaseMs = static_cast<int>(toInt(v));
     else if (attr == "backoff_max_ms") svc.backoffMaxMs = static_cast<int>(toInt(v));
+    else if (attr == "max_event_errors") svc.maxEventErrors = static_cast<int>(toInt(v));
 }
 
 std::vector<std::string> knownKeyNames()
@@ -377,7 +379,7 @@ Settings Config::load(const std::string& mainFile, std::vector<ConfigProblem>& p
         if (startsWith(key, "stream.")) {
             auto dot = key.rfind('.');
             std::string attr = key.substr(dot + 1);
-            if (dot > 7 && (attr == "service" || attr == "enabled")) {
+            if (dot > 7 && (attr == "service" || attr == "enabled" || attr == "destination_event_service")) {
                 if (attr == "enabled") {
                     std::string err = checkType(EB_CFG_BOOL, v);
                     if (!err.empty()) {
@@ -388,7 +390,8 @@ Settings Config::load(const std::string& mainFile, std::vector<ConfigProblem>& p
                 streamEntries.emplace_back(key, cv);
                 continue;
             }
-            problems.push_back({cv.file, key, "unknown stream key: use stream.<name>.service or stream.<name>.enabled"});
+            problems.push_back({cv.file, key, "unknown stream key: use stream.<name>.service, .enabled or "
+                                              ".destination_event_service"});
             continue;
         }
         if (startsWith(key, "plugin.")) {
@@ -426,8 +429,8 @@ Settings Config::load(const std::string& mainFile, std::vector<ConfigProblem>& p
         std::string attr = key.substr(dot + 1);
         auto& st = streams[name];
         st.name = name;
-        if (attr == "service") {
-            st.service = cv.value;
+        if (attr == "service" || attr == "destination_event_service") {
+            (attr == "service" ? st.service : st.destinationEventService) = cv.value;
             if (!cv.value.empty() && !services.count(cv.value))
                 problems.push_back({cv.file, key, "names the event service '" + cv.value +
                                                       "', which has no service." + cv.value + ".url"});

@@ -24,6 +24,16 @@ struct ServiceSettings {
     int lingerMs = 20;                ///< how long a partial batch waits for more events
     int backoffBaseMs = 100;          ///< first retry delay (before jitter)
     int backoffMaxMs = 30000;         ///< cap of the exponential backoff
+    /// The url without user:password, for labels and logs: credentials never leave the config.
+    std::string displayUrl() const
+    {
+        auto scheme = url.find("://");
+        auto at = url.find('@', scheme == std::string::npos ? 0 : scheme + 3);
+        auto slash = url.find('/', scheme == std::string::npos ? 0 : scheme + 3);
+        if (scheme == std::string::npos || at == std::string::npos || (slash != std::string::npos && at > slash))
+            return url;
+        return url.substr(0, scheme + 3) + url.substr(at + 1);
+    }
     int maxEventErrors = 10;          ///< an event EventGate reports as `error` in this many 207
                                       ///< answers (others of the request accepted) is dead-lettered
                                       ///< instead of slowing its service down forever; 0: never

@@ -211,7 +211,7 @@ void Dispatcher::Impl::run(Service& service)
 void Dispatcher::Impl::deliver(Service& service, std::vector<StoredEvent>& events, const Batcher::Builder& batch)
 {
     const ServiceSettings& settings = service.settings;
-    Labels labels = base(settings.name, settings.url, events.front().event.type);
+    Labels labels = base(settings.name, settings.displayUrl(), events.front().event.type);
     if (batch.partitioned())
         metrics.add(PARTITIONED, labels);
     if (batch.oversized()) {
@@ -440,7 +440,7 @@ SubmitResult Dispatcher::submit(std::vector<Event>&& events)
 
     for (const auto& [service, type] : refused) {
         auto found = impl.services.find(service);
-        std::string url = found == impl.services.end() ? service : found->second->settings.url;
+        std::string url = found == impl.services.end() ? service : found->second->settings.displayUrl();
         impl.metrics.add(NOT_ENQUEABLE, impl.base(service, url, type));
     }
     if (accepted > 0) {

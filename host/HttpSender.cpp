@@ -1,5 +1,7 @@
 #include "HttpSender.h"
 
+#include <Poco/Net/HTTPBasicCredentials.h>
+
 #include <Poco/Net/HTTPRequest.h>
 #include <Poco/Net/HTTPResponse.h>
 #include <Poco/Net/NetException.h>
@@ -37,6 +39,16 @@ HttpSender::HttpSender(const ServiceSettings& service)
     _host = uri.getHost();
     _port = uri.getPort();
     _target = uri.getPathAndQuery();
+    if (!uri.getUserInfo().empty()) {
+        // http://user:password@host/... : EventGate behind basic authentication.
+        const std::string& info = uri.getUserInfo();
+        auto colon = info.find(':');
+        Poco::Net::HTTPBasicCredentials credentials(info.substr(0, colon),
+            colon == std::string::npos ? std::string() : info.substr(colon + 1));
+        Poco::Net::HTTPRequest probe;
+        credentials.authenticate(probe);
+        _authorization = probe.get(Poco::Net::HTTPRequest::AUTHORIZATION);
+    }
     if (_target.empty())
         _target = "/";
     if (service.hasty)
@@ -92,6 +104,8 @@ SendResponse HttpSender::exchange(Poco::Net::HTTPClientSession& session, const s
     try {
         Poco::Net::HTTPRequest request(Poco::Net::HTTPRequest::HTTP_POST, _target, Poco::Net::HTTPMessage::HTTP_1_1);
         request.set("content-type", "application/json");
+        if (!_authorization.empty())
+            request.set(Poco::Net::HTTPRequest::AUTHORIZATION, _authorization);
         request.setContentLength(static_cast<std::streamsize>(body.size()));
         request.setKeepAlive(true);
         if (_service.forwardClientIp && !clientIp.empty())

@@ -47,6 +47,7 @@ private:
     std::string _host;
     unsigned short _port;
     std::string _target;
+    std::string _authorization; ///< "Basic ..." when the url carries user:password
     std::mutex _mutex;
     std::vector<Session> _idle;
     std::set<Poco::Net::HTTPClientSession*> _busy;

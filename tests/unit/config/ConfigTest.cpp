@@ -36,6 +36,7 @@ class ConfigTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(testProblemsNameFileAndKey);
     CPPUNIT_TEST(testDataPathsResolveAgainstStateDir);
     CPPUNIT_TEST(testChecksTypes);
+    CPPUNIT_TEST(testDisplayUrlHidesCredentials);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -144,6 +145,17 @@ public:
         CPPUNIT_ASSERT(!Config::checkType(EB_CFG_BOOL, "maybe").empty());
         CPPUNIT_ASSERT_EQUAL(std::string(), Config::checkType(EB_CFG_BOOL, "Yes"));
         CPPUNIT_ASSERT(!Config::checkType(EB_CFG_DOUBLE, "fast").empty());
+    }
+
+    void testDisplayUrlHidesCredentials()
+    {
+        ServiceSettings s;
+        s.url = "http://user:s3cret@intake.local:8192/v1/events";
+        CPPUNIT_ASSERT_EQUAL(std::string("http://intake.local:8192/v1/events"), s.displayUrl());
+        s.url = "http://intake.local:8192/v1/events?x=a@b";
+        CPPUNIT_ASSERT_EQUAL(s.url, s.displayUrl());
+        s.url = "file:/var/lib/eventbus/events.jsonl";
+        CPPUNIT_ASSERT_EQUAL(s.url, s.displayUrl());
     }
 };
 
