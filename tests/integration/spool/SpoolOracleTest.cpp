@@ -2,8 +2,9 @@
 // with unique ids go in over HTTP (50 lines per request) and UDP while the fake EventGate answers
 // at random 201, 207 (accepted and error events mixed), 500 in both body shapes, hangs past the
 // request timeout and refused or closed connections (it is stopped for moments), and the daemon
-// is SIGKILLed at 5 random moments and restarted. When the faults stop, every obligation must
-// have reached the fake with identical bytes; duplicates are allowed and printed.
+// is SIGKILLed at 5 random moments and restarted. The faults go on after the sending until half
+// of the backlog went through them (at most 30 s). When they stop, every obligation must have
+// reached the fake with identical bytes; duplicates are allowed and printed, with the answers.
 //
 // Obligations: every event of an HTTP request answered 201; and every event of a UDP burst the
 // daemon provably stored. UDP has no answer, so each burst of 50 datagrams is followed by a
@@ -172,6 +173,9 @@ public:
         }
         sending = false;
         killer.join();
+        // Delivery is held back by the backoff while faults go on: keep them going until most of
+        // the backlog went through them, so retries, not the quiet end, deliver it.
+        waitUntil([&] { return gate.events().size() >= obligations.size() / 2; }, std::chrono::seconds(30));
         flapping = false;
         flapper.join();
         CPPUNIT_ASSERT_MESSAGE(restartFailure, restartFailure.empty());
@@ -203,8 +207,10 @@ public:
         // Integrity: every body the daemon sent is exactly the original lines, joined. A body cut
         // short by a kill or a closed connection does not parse and is not an answerable request.
         size_t requests = 0;
+        std::map<int, size_t> statuses; // 0: hung or cut short
         for (const FakeEventGate::Request& request : gate.requests()) {
             ++requests;
+            ++statuses[request.status];
             if (request.events.empty())
                 continue;
             std::string expected = "[";
@@ -226,7 +232,10 @@ public:
         std::cout << "SpoolOracleTest: sent " << sent.size() << ", obligations " << obligations.size() << " (HTTP acked "
                   << httpAcked << ", UDP proven stored " << udpStored << ", UDP unproven " << udpUnproven << "), kills "
                   << kills.load() << ", requests " << requests << ", accepted " << all.size() << ", unique "
-                  << unique << ", duplicates " << (all.size() - unique) << std::endl;
+                  << unique << ", duplicates " << (all.size() - unique) << "; answers:";
+        for (const auto& [status, count] : statuses)
+            std::cout << " " << status << "x" << count;
+        std::cout << std::endl;
         CPPUNIT_ASSERT(httpAcked > 0 && udpStored > 0);
         CPPUNIT_ASSERT_EQUAL(0, daemon.terminate());
     }
