@@ -1,6 +1,5 @@
-// Hook payloads: an input "<route>\n<body>" goes to that route; any other input (such as the
-// fixtures, which are bodies alone) goes to every route, so each seed exercises the route it was
-// written for.
+// Hook payloads: an input "<route>\n<body>" goes to that route (the seeds in corpus/ are the
+// fixtures so prefixed); any other input goes to every route, which is thorough but 19 times slower.
 #include "PageChangeDecoder.h"
 
 #include <cstddef>
