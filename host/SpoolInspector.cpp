@@ -118,6 +118,40 @@ std::string SpoolInspector::toJson(const Stats& stats)
     return std::string(buffer.GetString(), buffer.GetSize());
 }
 
+SpoolInspector::Check SpoolInspector::check(const std::string& service) const
+{
+    Check check;
+    check.service = service;
+    SpoolDatabase db(path(service), service, false);
+    SpoolStatement integrity(db.handle(), "PRAGMA integrity_check(10)");
+    while (integrity.step())
+        check.integrity += (check.integrity.empty() ? "" : "; ") + integrity.bytes(0);
+    integrity.reset();
+    SpoolStatement events(db.handle(), "SELECT body, checksum, typeof(body) = 'blob' AND typeof(checksum) = 'integer' FROM events");
+    while (events.step()) {
+        ++check.checked;
+        if (events.integer(2) == 0 || SpoolDatabase::checksum(events.bytes(0)) != events.integer(1))
+            ++check.mismatches;
+    }
+    events.reset();
+    return check;
+}
+
+std::string SpoolInspector::toJson(const Check& check)
+{
+    rapidjson::StringBuffer buffer;
+    JsonWriter writer(buffer);
+    writer.StartObject();
+    writeString(writer, "service", check.service);
+    writeString(writer, "integrity", check.integrity);
+    writeInt(writer, "events_checked", check.checked);
+    writeInt(writer, "checksum_mismatches", check.mismatches);
+    writer.Key("ok");
+    writer.Bool(check.ok());
+    writer.EndObject();
+    return std::string(buffer.GetString(), buffer.GetSize());
+}
+
 size_t SpoolInspector::exportDeadLetters(const std::string& service, std::ostream& out) const
 {
     SpoolDatabase db(path(service), service, false);

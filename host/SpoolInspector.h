@@ -27,6 +27,15 @@ public:
         int64_t quarantined = 0;
     };
 
+    /// What check() found in one file.
+    struct Check {
+        std::string service;
+        std::string integrity;   ///< SQLite's integrity_check: "ok" or its first findings
+        int64_t checked = 0;     ///< events whose checksum was verified
+        int64_t mismatches = 0;  ///< events the daemon will quarantine when it reaches them
+        bool ok() const { return integrity == "ok" && mismatches == 0; }
+    };
+
     explicit SpoolInspector(const std::string& spoolDir);
 
     /// The services that have a spool file in the folder, sorted.
@@ -42,8 +51,12 @@ public:
     /// Deletes dead letters (all when letters is empty); returns how many.
     size_t purge(const std::string& service, const std::vector<int64_t>& letters) const;
 
+    /// Verifies the file's structure and every event's checksum, changing nothing.
+    Check check(const std::string& service) const;
+
     /// stats as one JSON line.
     static std::string toJson(const Stats& stats);
+    static std::string toJson(const Check& check);
 
 private:
     std::string path(const std::string& service) const;

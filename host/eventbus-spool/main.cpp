@@ -1,6 +1,6 @@
 // eventbus-spool: the operator's view of the durable spool, usable while eventbusd runs.
 //
-//     eventbus-spool [--config=FILE | --spool-dir=DIR] [--service=NAME] stats|export|requeue|purge [--letter=N ...]
+//     eventbus-spool [--config=FILE | --spool-dir=DIR] [--service=NAME] stats|check|export|requeue|purge [--letter=N ...]
 #include "Config.h"
 #include "SpoolInspector.h"
 
@@ -20,6 +20,7 @@ const char* const USAGE =
     "Inspects the durable spool of eventbusd; safe while the daemon runs.\n"
     "\n"
     "  stats     one JSON line per event service: events waiting, dead letters, quarantined records, sizes\n"
+    "  check     verifies each file's structure and every event's checksum, changing nothing; exit 1 on damage\n"
     "  export    every dead letter as a JSON line: service, letter, seq, stream, id, reason, dead_at,\n"
     "            attempts, requeued and the event as it was refused\n"
     "  requeue   puts dead letters (all, or --letter=N ...) back in the queue; the daemon takes them\n"
@@ -56,6 +57,7 @@ int main(int argc, char** argv)
 {
     std::string config = "/etc/eventbus/eventbusd.properties", spoolDir, service, command, value;
     std::vector<int64_t> letters;
+    bool damaged = false;
     for (int i = 1; i < argc; ++i) {
         std::string arg = argv[i];
         if (option(arg, "config", value)) {
@@ -81,7 +83,7 @@ int main(int argc, char** argv)
             return 2;
         }
     }
-    if (command != "stats" && command != "export" && command != "requeue" && command != "purge") {
+    if (command != "stats" && command != "check" && command != "export" && command != "requeue" && command != "purge") {
         std::cerr << USAGE;
         return 2;
     }
@@ -111,6 +113,10 @@ int main(int argc, char** argv)
         for (const std::string& name : services) {
             if (command == "stats") {
                 std::cout << eventbus::SpoolInspector::toJson(inspector.stats(name)) << "\n";
+            } else if (command == "check") {
+                eventbus::SpoolInspector::Check check = inspector.check(name);
+                std::cout << eventbus::SpoolInspector::toJson(check) << "\n";
+                damaged = damaged || !check.ok();
             } else if (command == "export") {
                 inspector.exportDeadLetters(name, std::cout);
             } else if (command == "requeue") {
@@ -123,5 +129,5 @@ int main(int argc, char** argv)
         std::cerr << "eventbus-spool: " << e.what() << "\n";
         return 1;
     }
-    return 0;
+    return damaged ? 1 : 0;
 }

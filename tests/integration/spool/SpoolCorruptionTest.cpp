@@ -1,6 +1,7 @@
 // Acceptance 4: a spool file with a damaged record (bytes flipped on disk while the daemon was
-// stopped): the daemon starts, quarantines that record, counts it, and delivers the others. A
-// file that is not a spool at all is renamed aside and replaced, and the daemon keeps serving.
+// stopped): eventbus-spool check reports it, the daemon starts, quarantines that record, counts
+// it, and delivers the others. A file that is not a spool at all is renamed aside and replaced,
+// and the daemon keeps serving.
 #include "FakeEventGate.h"
 #include "SpoolDaemon.h"
 
@@ -56,6 +57,10 @@ public:
 
         int flipped = flip(daemon.spoolFile(), marker) + flip(daemon.spoolFile() + "-wal", marker);
         CPPUNIT_ASSERT_EQUAL(1, flipped);
+        std::string checked;
+        int status = runCommand(buildDir() + "/bin/eventbus-spool --spool-dir=" + daemon.spoolDir() + " check", &checked);
+        CPPUNIT_ASSERT_MESSAGE(checked, status != 0);
+        CPPUNIT_ASSERT_MESSAGE(checked, checked.find("\"events_checked\":21,\"checksum_mismatches\":1,") != std::string::npos);
 
         gate.start();
         CPPUNIT_ASSERT_MESSAGE(daemon.lastLog(), daemon.start());
