@@ -277,7 +277,7 @@ void SpoolQueue::writeLoop()
                 stored = false;
                 _dataVersion = -1; // look at what others changed again next time
                 _metrics.add(WRITE_ERRORS, {{"event_service_name", _service}});
-                _log.error("spool of event service " + _service + ": cannot write (" + e.what() + "); refusing "
+                logError("write", std::string("cannot write (") + e.what() + "); refusing "
                     + std::to_string(work.appends.size()) + " appends");
             }
         }
@@ -373,8 +373,7 @@ void SpoolQueue::commit(Work& work, bool foreign, Added& added, uint64_t& nextSe
                 w.remove.bind(1, static_cast<int64_t>(bad.seq));
                 w.remove.run();
             } catch (const SpoolError& e) {
-                _log.error("spool of event service " + _service + ": cannot quarantine event " + std::to_string(bad.seq)
-                    + ": " + e.what());
+                logError("quarantine", "cannot quarantine event " + std::to_string(bad.seq) + ": " + e.what());
             }
         }
         for (const auto& [seq, attempts] : work.attempts) {
@@ -504,7 +503,7 @@ void SpoolQueue::refill()
         }
         read.reset();
     } catch (const SpoolError& e) {
-        _log.error("spool of event service " + _service + ": cannot read the backlog: " + e.what());
+        logError("read", std::string("cannot read the backlog: ") + e.what());
         return;
     }
     std::lock_guard<std::mutex> lock(_mutex);
@@ -572,8 +571,8 @@ std::vector<std::optional<StoredEvent>> SpoolQueue::load(const std::vector<std::
         read.reset();
     } catch (const SpoolError& e) {
         read.reset();
-        _log.error("spool of event service " + _service + ": cannot read events " + std::to_string(candidates.front().first)
-            + ".." + std::to_string(candidates.back().first) + ": " + e.what());
+        logError("read", "cannot read events " + std::to_string(candidates.front().first) + ".."
+            + std::to_string(candidates.back().first) + ": " + e.what());
         if (e.corrupt()) {
             for (; next < candidates.size(); ++next)
                 bad.emplace_back(next, "unreadable row");
@@ -601,13 +600,11 @@ std::vector<std::optional<StoredEvent>> SpoolQueue::load(const std::vector<std::
         if (node.empty())
             continue;
         if (reason.empty()) {
-            _log.error("spool of event service " + _service + ": event " + std::to_string(seq)
-                + " vanished from the spool file");
+            logError("vanished", "event " + std::to_string(seq) + " vanished from the spool file");
             _eventBytes -= static_cast<int64_t>(node.mapped().cost());
             continue;
         }
-        _log.error("spool of event service " + _service + ": quarantining stored event " + std::to_string(seq) + ": "
-            + reason);
+        logError("quarantine", "quarantining stored event " + std::to_string(seq) + ": " + reason);
         _metrics.add(QUARANTINED, {{"event_service_name", _service}});
         _work.quarantined.push_back({seq, node.mapped().cost(), std::make_shared<const std::string>(reason)});
     }
@@ -733,6 +730,14 @@ size_t SpoolQueue::heldBytes() const
 {
     std::lock_guard<std::mutex> lock(_mutex);
     return (_window.size() + _inFlight.size()) * ENTRY_MEMORY + _queuedBytes;
+}
+
+void SpoolQueue::logError(const std::string& kind, const std::string& message)
+{
+    size_t suppressed = 0;
+    if (_throttle.allow(kind, suppressed))
+        _log.error("spool of event service " + _service + ": " + message
+            + (suppressed ? " [" + std::to_string(suppressed) + " similar suppressed]" : ""));
 }
 
 void SpoolQueue::updateGauges()

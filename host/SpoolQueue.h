@@ -10,6 +10,7 @@
 #define EVENTBUS_HOST_SPOOLQUEUE_H
 
 #include "EventStore.h"
+#include "LogThrottle.h"
 #include "SpoolSettings.h"
 
 #include <chrono>
@@ -111,12 +112,16 @@ private:
     /// The rows of candidates, in order; nullopt for a row that was quarantined or is missing.
     std::vector<std::optional<StoredEvent>> load(const std::vector<std::pair<uint64_t, Entry>>& candidates);
     void updateGauges();
+    /// Logs an error, at most once per interval per kind, so a failing disk or a damaged range
+    /// of records does not flood the journal.
+    void logError(const std::string& kind, const std::string& message);
 
     std::string _service;
     std::string _path;
     SpoolSettings _settings;
     MetricsRegistry& _metrics;
     Poco::Logger& _log;
+    LogThrottle _throttle;
 
     std::unique_ptr<SpoolDatabase> _writer; ///< the writer thread's connection
     std::unique_ptr<SpoolDatabase> _reader; ///< take()'s connection, guarded by _readMutex
