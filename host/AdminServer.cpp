@@ -84,7 +84,10 @@ AdminServer::AdminServer(const AdminSettings& settings, MetricsRegistry& metrics
     _metrics.describe("eventbus_plugin_info", "gauge", "Loaded plugins with their version and ABI");
     _metrics.describe("eventbus_backlog_events", "gauge", "Events held and not yet delivered or dead-lettered");
     _metrics.describe("eventbus_ready", "gauge", "1 when /readyz answers 200");
-    Poco::Net::ServerSocket socket(Poco::Net::SocketAddress(settings.listen), 16);
+    Poco::Net::ServerSocket socket;
+    // SO_REUSEADDR only: with SO_REUSEPORT (Poco's default) a second daemon would silently share the port.
+    socket.bind(Poco::Net::SocketAddress(settings.listen), true, false);
+    socket.listen(16);
     _port = socket.address().port();
     auto* params = new Poco::Net::HTTPServerParams;
     params->setMaxThreads(2);

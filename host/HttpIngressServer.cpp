@@ -156,7 +156,10 @@ HttpIngressServer::HttpIngressServer(const std::string& address, const HttpIngre
                                      IngressPipeline& pipeline, MetricsRegistry& metrics)
     : _limits(limits), _pipeline(pipeline), _metrics(metrics), _address(address)
 {
-    Poco::Net::ServerSocket socket(Poco::Net::SocketAddress(address), 128);
+    Poco::Net::ServerSocket socket;
+    // SO_REUSEADDR only: with SO_REUSEPORT (Poco's default) a second daemon would silently share the port.
+    socket.bind(Poco::Net::SocketAddress(address), true, false);
+    socket.listen(128);
     _port = socket.address().port();
     auto* params = new Poco::Net::HTTPServerParams;
     params->setMaxThreads(limits.threads);

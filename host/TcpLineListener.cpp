@@ -116,7 +116,10 @@ TcpLineListener::TcpLineListener(std::shared_ptr<PluginInstance> plugin, const L
                                  IngressPipeline& pipeline, int maxConnections)
 {
     Poco::Net::SocketAddress address(spec.address);
-    Poco::Net::ServerSocket socket(address, 64);
+    Poco::Net::ServerSocket socket;
+    // SO_REUSEADDR only: with SO_REUSEPORT (Poco's default) a second daemon would silently share the port.
+    socket.bind(address, true, false);
+    socket.listen(64);
     _port = socket.address().port();
     auto* params = new Poco::Net::TCPServerParams;
     params->setMaxThreads(maxConnections);

@@ -22,8 +22,9 @@ UdpListener::UdpListener(std::shared_ptr<PluginInstance> plugin, const ListenerS
 {
     Poco::Net::SocketAddress address(_spec.address);
     _socket = Poco::Net::DatagramSocket(address.family());
-    _socket.setReuseAddress(true);
-    _socket.bind(address, true);
+    // Neither SO_REUSEADDR nor SO_REUSEPORT: on Linux either lets a second daemon bind the same
+    // UDP port and take part of the datagrams.
+    _socket.bind(address, false, false);
     // A deep receive buffer absorbs bursts (an RC feed sends one datagram per edit).
     try {
         _socket.setReceiveBufferSize(8 << 20);

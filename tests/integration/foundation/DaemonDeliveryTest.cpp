@@ -23,11 +23,11 @@ struct Daemon {
     uint16_t udpPort = test::freeUdpPort();
     uint16_t httpPort = test::freeTcpPort();
     std::string output = dir.file("events.jsonl");
+    std::string config = dir.file("eventbusd.properties");
     std::unique_ptr<test::DaemonProcess> process;
 
     Daemon()
     {
-        std::string config = dir.file("eventbusd.properties");
         test::writeFile(config, "eventbusd.plugin_dir = " + test::buildDir() + "/tests/plugins\n"
                                 "eventbusd.state_dir = " + dir.path() + "\n"
                                 "service.local.url = file:events.jsonl\n"
@@ -48,6 +48,7 @@ class DaemonDeliveryTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(testUdpAndHttpEventsBecomeJsonLines);
     CPPUNIT_TEST(testSigtermWritesEverythingAcceptedAndExitsZero);
     CPPUNIT_TEST(testBadInputIsAnsweredAndDaemonKeepsServing);
+    CPPUNIT_TEST(testSecondDaemonOnTheSamePortsIsRefused);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -113,6 +114,22 @@ public:
         CPPUNIT_ASSERT(test::waitUntil([&] { return test::readLines(d.output).size() == 1; }, std::chrono::seconds(10)));
         CPPUNIT_ASSERT_EQUAL(event("after"), test::readLines(d.output)[0]);
         CPPUNIT_ASSERT_EQUAL(0, d.process->stop(SIGTERM, std::chrono::seconds(5)));
+    }
+
+    void testSecondDaemonOnTheSamePortsIsRefused()
+    {
+        Daemon first;
+        // Same configuration, its own state folder: only the ports clash.
+        test::ScratchDir other;
+        std::string config = test::readFile(first.config);
+        config.replace(config.find(first.dir.path()), first.dir.path().size(), other.path());
+        test::writeFile(other.file("eventbusd.properties"), config);
+        test::DaemonProcess second(other.file("eventbusd.properties"));
+        CPPUNIT_ASSERT(test::waitUntil([&] { return !second.running(); }, std::chrono::seconds(10)));
+        CPPUNIT_ASSERT(second.exitStatus() != 0);
+        CPPUNIT_ASSERT_MESSAGE(second.log(), second.log().find("cannot listen on") != std::string::npos);
+        CPPUNIT_ASSERT_EQUAL(201, test::httpRequest(first.httpPort, "POST", "/test/events", event("still-first")));
+        CPPUNIT_ASSERT_EQUAL(0, first.process->stop(SIGTERM, std::chrono::seconds(5)));
     }
 };
 
