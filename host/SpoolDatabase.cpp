@@ -91,7 +91,9 @@ void SpoolDatabase::createSchema(const std::string& service)
         SpoolStatement meta(_db, "INSERT INTO meta (key, value) VALUES (?1, ?2)");
         std::string format = std::to_string(FORMAT_VERSION);
         std::string created = std::to_string(nowUs());
-        meta.bindText(1, std::string("format")).bindText(2, format);
+        // bindText keeps pointers (SQLITE_STATIC): every bound string must outlive run().
+        std::string formatKey = "format";
+        meta.bindText(1, formatKey).bindText(2, format);
         meta.run();
         std::string serviceKey = "service";
         meta.bindText(1, serviceKey).bindText(2, service);
