@@ -112,9 +112,12 @@ if ! dpkg -i "$daemon_deb" "$sdk_deb" >"$work/dpkg-i.log" 2>&1; then
     DEBIAN_FRONTEND=noninteractive apt-get install -f -y -qq >>"$work/dpkg-i.log" 2>&1
 fi
 for pkg in eventbusd libeventbus-sdk-dev; do
-    check "$pkg is installed" test "$(dpkg-query -W -f='${db:Status-Status}' $pkg)" = installed
+    if [ "$(dpkg-query -W -f='${db:Status-Status}' $pkg)" != installed ]; then
+        cat "$work/dpkg-i.log"
+        fatal "$pkg is installed"
+    fi
+    pass "$pkg is installed"
 done
-[ $failures -eq 0 ] || { cat "$work/dpkg-i.log"; fatal "installation"; }
 
 # ------------------------------------------------------------------ the installed tree
 check "system user eventbus with group eventbus" test "$(id -gn eventbus 2>/dev/null)" = eventbus
