@@ -21,6 +21,7 @@
 #include <iostream>
 
 #include <fcntl.h>
+#include <poll.h>
 #include <unistd.h>
 
 namespace eventbus {
@@ -144,6 +145,14 @@ void onSignal(int sig)
 int waitForSignal()
 {
     for (;;) {
+        // poll first: unlike read it is never restarted after a handler (SA_RESTART), so the
+        // loop also wakes when the handler itself runs late, as ThreadSanitizer defers handlers
+        // until the interrupted call returns.
+        struct pollfd ready {signalPipe[0], POLLIN, 0};
+        if (::poll(&ready, 1, -1) < 0) {
+            if (errno == EINTR) continue;
+            return SIGTERM;
+        }
         unsigned char b;
         ssize_t n = ::read(signalPipe[0], &b, 1);
         if (n == 1) return b;
