@@ -152,7 +152,8 @@ struct Dispatcher::Impl {
     bool draining = false;
     bool stopping = false;
 
-    std::mutex submitMutex; ///< makes the budget check and the append one step
+    std::mutex submitMutex; ///< guards the budget check and reservedBytes
+    size_t reservedBytes = 0; ///< budget taken by submissions still appending
     std::atomic<size_t> inFlightBytes{0};
 };
 
@@ -190,6 +191,9 @@ void Dispatcher::Impl::run(Service& service)
             continue;
         }
         ++service.inFlight;
+        // More waiting: hand the rest to another connection instead of leaving it to a timer.
+        if (store->stats(name).pending > 0)
+            service.wake.notify_one();
         lock.unlock();
         try {
             deliver(service, events, batch);
@@ -398,7 +402,6 @@ SubmitResult Dispatcher::submit(std::vector<Event>&& events)
     SubmitResult result;
     EventStore::Routed routed;
     std::set<std::pair<std::string, int>> refused; // (service, type): one count per submission
-    std::set<std::string> touched;
     size_t cost = 0;
     int64_t now = wallMicroseconds();
     for (Event& event : events) {
@@ -416,26 +419,41 @@ SubmitResult Dispatcher::submit(std::vector<Event>&& events)
         if (event.ingressUs == 0)
             event.ingressUs = now;
         cost += EventStore::footprint(event);
-        touched.insert(service);
         routed.emplace_back(std::move(service), std::move(event));
     }
 
     size_t accepted = routed.size();
+    std::map<std::string, size_t> perService;
+    for (const auto& r : routed)
+        ++perService[r.first];
+    auto refuse = [&impl] {
+        impl.metrics.add(FULL, {});
+        SubmitResult full;
+        full.full = true;
+        return full;
+    };
     {
+        // The budget is reserved under the lock and the append runs outside it, so appends from
+        // several ingress threads reach the store together (one durable commit for all of them).
         std::lock_guard<std::mutex> lock(impl.submitMutex);
         bool closed;
         {
             std::lock_guard<std::mutex> state(impl.mutex);
             closed = impl.draining || impl.stopping;
         }
-        bool overBudget = impl.store->heldBytes() + impl.inFlightBytes.load() + cost > impl.settings.memoryBudgetBytes;
-        if (closed || (accepted > 0 && (overBudget || !impl.store->append(std::move(routed))))) {
-            impl.metrics.add(FULL, {});
-            SubmitResult full;
-            full.full = true;
-            return full;
-        }
+        bool overBudget = impl.store->heldBytes() + impl.inFlightBytes.load() + impl.reservedBytes + cost >
+                          impl.settings.memoryBudgetBytes;
+        if (closed || (accepted > 0 && overBudget))
+            return refuse();
+        impl.reservedBytes += cost;
     }
+    bool appended = accepted == 0 || impl.store->append(std::move(routed));
+    {
+        std::lock_guard<std::mutex> lock(impl.submitMutex);
+        impl.reservedBytes -= cost;
+    }
+    if (!appended)
+        return refuse();
     result.accepted = accepted;
 
     for (const auto& [service, type] : refused) {
@@ -443,11 +461,16 @@ SubmitResult Dispatcher::submit(std::vector<Event>&& events)
         std::string url = found == impl.services.end() ? service : found->second->settings.displayUrl();
         impl.metrics.add(NOT_ENQUEABLE, impl.base(service, url, type));
     }
-    if (accepted > 0) {
-        std::lock_guard<std::mutex> lock(impl.mutex);
-        for (const std::string& name : touched) {
-            impl.updateGauges(name);
-            impl.services.at(name)->wake.notify_all();
+    // A waiting worker needs a nudge only when its queue was empty (it sleeps without a deadline)
+    // or a batch is full (it sleeps until the linger runs out); otherwise its own timer serves,
+    // and every submission waking every worker was a quarter of the daemon's time under UDP load.
+    for (const auto& [name, count] : perService) {
+        Impl::Service& service = *impl.services.at(name);
+        StoreStats queue = impl.store->stats(name);
+        const Batcher::Limits& limits = service.batcher.limits();
+        if (queue.pending <= count || queue.pending >= limits.maxEvents || queue.pendingBytes >= limits.maxBytes) {
+            std::lock_guard<std::mutex> lock(impl.mutex);
+            service.wake.notify_one();
         }
     }
     return result;

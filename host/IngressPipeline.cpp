@@ -6,6 +6,8 @@
 #include <Poco/Logger.h>
 #include <Poco/UTF8String.h>
 
+#include <iterator>
+
 namespace eventbus {
 
 namespace {
@@ -41,6 +43,37 @@ void IngressPipeline::countRejected(const std::string& plugin, const std::string
         std::string line = "plugin " + plugin + " rejected input (" + reason + "): " + message;
         if (suppressed) line += " [" + std::to_string(suppressed) + " similar suppressed]";
         Poco::Logger::get("eventbusd").warning(line);
+    }
+}
+
+void IngressPipeline::processBurst(PluginInstance& plugin, const std::vector<IngressInput*>& inputs)
+{
+    std::vector<Event> events;
+    for (const IngressInput* input : inputs) {
+        DecodeResult r = plugin.decode(*input);
+        if (r.status != EB_OK) {
+            countRejected(plugin.name(), r.rejectReason, r.rejectMessage);
+            continue;
+        }
+        if (events.empty()) events = std::move(r.events);
+        else std::move(r.events.begin(), r.events.end(), std::back_inserter(events));
+    }
+    // Received is counted once the burst's events are held: a datagram counted as received
+    // is stored (or counted as dropped), which is what an operator or a test can rely on.
+    const size_t n = events.size();
+    bool full = n > 0 && _dispatcher.submit(std::move(events)).full;
+    _metrics.add("eventbus_ingress_received_total", {{"plugin", plugin.name()}, {"listener", inputs.front()->listener}},
+                 static_cast<double>(inputs.size()));
+    if (n == 0) return;
+    _metrics.add("eventbus_ingress_events_total", {{"plugin", plugin.name()}}, static_cast<double>(n));
+    if (full) {
+        _metrics.add("eventbus_ingress_dropped_total", {{"plugin", plugin.name()}, {"reason", "budget_full"}},
+                     static_cast<double>(n));
+        size_t suppressed = 0;
+        if (_throttle.allow(plugin.name() + "/full", suppressed))
+            Poco::Logger::get("eventbusd").warning("plugin " + plugin.name() + ": budget full, dropping " +
+                                                   std::to_string(n) + " events" +
+                                                   (suppressed ? " [" + std::to_string(suppressed) + " similar suppressed]" : ""));
     }
 }
 

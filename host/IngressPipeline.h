@@ -7,6 +7,7 @@
 #include "PluginInstance.h"
 
 #include <string>
+#include <vector>
 
 namespace eventbus {
 
@@ -26,6 +27,10 @@ public:
     IngressPipeline(Dispatcher& dispatcher, MetricsRegistry& metrics);
 
     IngressAnswer process(PluginInstance& plugin, const IngressInput& input);
+    /// Decodes several independent inputs (a burst of datagrams) and submits all their events as
+    /// one set: one dispatcher round and one durable commit for the burst. Each input is counted
+    /// and rejected on its own; a full budget drops (and counts) the burst's events.
+    void processBurst(PluginInstance& plugin, const std::vector<IngressInput*>& inputs);
     /// Counts an input refused before decode (oversized, bad content type...) the same way.
     void countRejected(const std::string& plugin, const std::string& reason, const std::string& message);
 
