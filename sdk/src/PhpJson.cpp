@@ -2,6 +2,7 @@
 
 #include <charconv>
 #include <cmath>
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 
@@ -37,6 +38,61 @@ size_t utf8SequenceLength(std::string_view s, size_t i) {
     for (size_t k = 2; k < len; ++k)
         if ((byte(i + k) & 0xC0) != 0x80) return 0;
     return len;
+}
+
+/// Index of the first non-ASCII byte at or after i (s.size() when there is none). Event text is
+/// mostly ASCII, so whole words are tested at once.
+size_t skipAscii(std::string_view s, size_t i) {
+    constexpr uint64_t kHighBits = 0x8080808080808080ULL;
+    for (; i + 8 <= s.size(); i += 8) {
+        uint64_t word;
+        std::memcpy(&word, s.data() + i, 8);
+        if (word & kHighBits) break;
+    }
+    while (i < s.size() && static_cast<unsigned char>(s[i]) < 0x80) ++i;
+    return i;
+}
+
+/// True when none of the 8 bytes in word needs attention in a JSON string: no quote, backslash,
+/// control character or non-ASCII byte (bit tricks that test all bytes at once).
+bool isPlainAsciiWord(uint64_t word) {
+    constexpr uint64_t kOnes = 0x0101010101010101ULL;
+    constexpr uint64_t kHighBits = 0x8080808080808080ULL;
+    const auto hasZeroByte = [](uint64_t v) { return (v - kOnes) & ~v & kHighBits; };
+    const uint64_t belowSpace = (word - kOnes * 0x20) & ~word & kHighBits;
+    return ((word & kHighBits) | belowSpace | hasZeroByte(word ^ (kOnes * '"')) | hasZeroByte(word ^ (kOnes * '\\'))) == 0;
+}
+
+/// U+2028 and U+2029 are valid JSON but break JavaScript, so PHP escapes them.
+bool isLineOrParagraphSeparator(std::string_view s, size_t i) {
+    return static_cast<unsigned char>(s[i]) == 0xE2 && static_cast<unsigned char>(s[i + 1]) == 0x80 &&
+           (static_cast<unsigned char>(s[i + 2]) == 0xA8 || static_cast<unsigned char>(s[i + 2]) == 0xA9);
+}
+
+/// End of the run from i of bytes that appendString copies as they are: printable ASCII other than
+/// quote and backslash, and well-formed multi-byte sequences other than U+2028/U+2029.
+size_t plainRunEnd(std::string_view s, size_t i) {
+    while (i < s.size()) {
+        if (i + 8 <= s.size()) {
+            uint64_t word;
+            std::memcpy(&word, s.data() + i, 8);
+            if (isPlainAsciiWord(word)) {
+                i += 8;
+                continue;
+            }
+        }
+        const unsigned char c = static_cast<unsigned char>(s[i]);
+        if (c >= 0x80) {
+            const size_t len = utf8SequenceLength(s, i);
+            if (len == 0 || (len == 3 && isLineOrParagraphSeparator(s, i))) return i;
+            i += len;
+        } else if (c < 0x20 || c == '"' || c == '\\') {
+            return i;
+        } else {
+            ++i;
+        }
+    }
+    return i;
 }
 
 void appendNumberString(std::string& out, const rapidjson::Value& v) {
@@ -142,21 +198,19 @@ void appendString(std::string& out, std::string_view s) {
     out.reserve(mark + s.size() + 2);
     out += '"';
     size_t i = 0;
-    while (i < s.size()) {
+    while (true) {
+        const size_t run = i;
+        i = plainRunEnd(s, i);
+        out.append(s.data() + run, i - run);
+        if (i == s.size()) break;
         const unsigned char c = static_cast<unsigned char>(s[i]);
         if (c >= 0x80) {
-            const size_t len = utf8SequenceLength(s, i);
-            if (len == 0) {
+            if (utf8SequenceLength(s, i) == 0) {
                 out.resize(mark);
                 throw EncodeError("invalid UTF-8 in string at byte " + std::to_string(i));
             }
-            if (len == 3 && c == 0xE2 && static_cast<unsigned char>(s[i + 1]) == 0x80 &&
-                (static_cast<unsigned char>(s[i + 2]) == 0xA8 || static_cast<unsigned char>(s[i + 2]) == 0xA9)) {
-                out += static_cast<unsigned char>(s[i + 2]) == 0xA8 ? "\\u2028" : "\\u2029";
-            } else {
-                out.append(s.data() + i, len);
-            }
-            i += len;
+            out += static_cast<unsigned char>(s[i + 2]) == 0xA8 ? "\\u2028" : "\\u2029";
+            i += 3;
             continue;
         }
         switch (c) {
@@ -168,13 +222,9 @@ void appendString(std::string& out, std::string_view s) {
         case '\r': out += "\\r"; break;
         case '\t': out += "\\t"; break;
         default:
-            if (c < 0x20) {
-                out += "\\u00";
-                out += kHex[c >> 4];
-                out += kHex[c & 0xF];
-            } else {
-                out += static_cast<char>(c);
-            }
+            out += "\\u00";
+            out += kHex[c >> 4];
+            out += kHex[c & 0xF];
         }
         ++i;
     }
@@ -226,6 +276,8 @@ void appendDouble(std::string& out, double d) {
 bool isValidUtf8(std::string_view s) {
     size_t i = 0;
     while (i < s.size()) {
+        i = skipAscii(s, i);
+        if (i == s.size()) break;
         const size_t len = utf8SequenceLength(s, i);
         if (len == 0) return false;
         i += len;

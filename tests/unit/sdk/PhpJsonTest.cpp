@@ -46,6 +46,8 @@ class PhpJsonTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(testInvalidUtf8Fails);
     CPPUNIT_TEST(testInvalidUtf8LeavesOutputUntouched);
     CPPUNIT_TEST(testUtf8Validation);
+    CPPUNIT_TEST(testLongRunsAndEscapesAtEveryOffset);
+    CPPUNIT_TEST(testInvalidUtf8InTheMiddleOfARun);
     CPPUNIT_TEST(testIntegers);
     CPPUNIT_TEST(testFloatsDropZeroFraction);
     CPPUNIT_TEST(testFloatsExponentForm);
@@ -127,6 +129,48 @@ public:
         CPPUNIT_ASSERT(!isValidUtf8("\xF5\x80\x80\x80"));
         CPPUNIT_ASSERT(!isValidUtf8("\x80"));
         CPPUNIT_ASSERT(!isValidUtf8("\xE2\x82"));
+    }
+
+    // appendString copies runs of plain bytes 8 at a time: every kind of byte needing attention
+    // must be found wherever it falls in or across those words.
+    void testLongRunsAndEscapesAtEveryOffset() {
+        const struct {
+            std::string raw;
+            std::string encoded;
+        } specials[] = {
+            {"\"", "\\\""}, {"\\", "\\\\"}, {"\n", "\\n"}, {"\t", "\\t"}, {std::string(1, '\0'), "\\u0000"},
+            {"\x1f", "\\u001f"}, {"\xE2\x80\xA8", "\\u2028"}, {"\xE2\x80\xA9", "\\u2029"},
+            {"\xC3\xA9", "\xC3\xA9"}, {"\xE2\x80\xAA", "\xE2\x80\xAA"}, {"\xF0\x9F\x98\x80", "\xF0\x9F\x98\x80"},
+            {"\x7F", "\x7F"}, {" ", " "},
+        };
+        for (const auto& special : specials) {
+            for (size_t before = 0; before <= 24; ++before) {
+                for (size_t after : {size_t(0), size_t(1), size_t(7), size_t(8), size_t(9), size_t(40)}) {
+                    const std::string raw = std::string(before, 'a') + special.raw + std::string(after, 'b');
+                    const std::string expected =
+                        '"' + std::string(before, 'a') + special.encoded + std::string(after, 'b') + '"';
+                    CPPUNIT_ASSERT_EQUAL(expected, stringText(raw));
+                    CPPUNIT_ASSERT(eventbus::json::isValidUtf8(raw));
+                }
+            }
+        }
+        const std::string longRun(5000, 'x');
+        CPPUNIT_ASSERT_EQUAL('"' + longRun + "\\n" + longRun + '"', stringText(longRun + "\n" + longRun));
+    }
+
+    void testInvalidUtf8InTheMiddleOfARun() {
+        const std::string invalid[] = {"\xFF", "\x80", "\xC0\xAF", "\xED\xA0\x80", "\xE2\x80", "\xF4\x90\x80\x80"};
+        for (const auto& bad : invalid) {
+            for (size_t before = 0; before <= 24; ++before) {
+                for (size_t after : {size_t(0), size_t(3), size_t(8), size_t(30)}) {
+                    const std::string raw = std::string(before, 'a') + bad + std::string(after, 'b');
+                    std::string out = "keep";
+                    CPPUNIT_ASSERT_THROW(eventbus::json::appendString(out, raw), EncodeError);
+                    CPPUNIT_ASSERT_EQUAL(std::string("keep"), out);
+                    CPPUNIT_ASSERT(!eventbus::json::isValidUtf8(raw));
+                }
+            }
+        }
     }
 
     void testIntegers() {
