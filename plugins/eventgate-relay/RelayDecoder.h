@@ -1,7 +1,8 @@
 // Splits an EventGate request body (one event object or a JSON list of them) into the events'
-// exact bytes, without re-serializing them: a validating SAX scan finds each event's byte range
-// and reads meta.stream, meta.id and meta.dt. Only events lacking meta.id or meta.dt are copied,
-// with the missing fields inserted textually at the end of meta.
+// exact bytes, without re-serializing them: after one UTF-8 check over the whole body, a SAX scan
+// (in situ, on a scratch copy) finds each event's byte range and reads meta.stream, meta.id and
+// meta.dt. Only events lacking meta.id or meta.dt are copied, with the missing fields inserted
+// textually at the end of meta.
 #ifndef EVENTBUS_RELAY_RELAYDECODER_H
 #define EVENTBUS_RELAY_RELAYDECODER_H
 

@@ -31,6 +31,9 @@ class RelayDecoderTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(testOnlyTheEventsOwnMetaCounts);
     CPPUNIT_TEST(testBadBodies);
     CPPUNIT_TEST(testDeepNestingIsRejectedWithoutCrashing);
+    CPPUNIT_TEST(testInvalidUtf8AnywhereIsRejected);
+    CPPUNIT_TEST(testNonAsciiAtEveryOffsetIsKept);
+    CPPUNIT_TEST(testNulOutsideTheDocumentIsRejected);
     CPPUNIT_TEST(testHasty);
     CPPUNIT_TEST_SUITE_END();
 
@@ -139,6 +142,50 @@ public:
         const auto ok = decode(deepEvent);
         CPPUNIT_ASSERT_MESSAGE(ok.error, ok.ok());
         CPPUNIT_ASSERT_EQUAL(deepEvent.size() + kDt.size() + fixedId().size() + 16, ok.events[0].json.size());
+    }
+
+    // UTF-8 is checked over the whole body up front, 8 ASCII bytes at a time: a bad sequence is
+    // found at any offset, in values, keys and the event's own meta alike.
+    void testInvalidUtf8AnywhereIsRejected() {
+        const std::string good = R"({"meta":{"stream":"s","id":"i","dt":"d"},"text":"0123456789abcdefghijklmnopqrstuvwxyz"})";
+        const std::string invalid[] = {"\xFF", "\x80", "\xC0\xAF", "\xED\xA0\x80", "\xE2\x80", "\xF4\x90\x80\x80"};
+        const size_t textStart = good.find("0123");
+        const size_t streamValue = good.find("\"s\"") + 1;
+        for (const auto& bad : invalid) {
+            for (size_t at : {streamValue, good.find("text"), textStart, textStart + 7, textStart + 8, textStart + 20}) {
+                std::string body = "[" + good + "," + good + "]";
+                body.insert(good.size() + 2 + at, bad); // in the second event
+                const auto r = decode(body);
+                CPPUNIT_ASSERT_MESSAGE(body, !r.ok());
+                CPPUNIT_ASSERT_MESSAGE(r.error, r.error.find("not valid JSON") != std::string::npos);
+                CPPUNIT_ASSERT_EQUAL(std::string("malformed_json"), r.reason);
+                CPPUNIT_ASSERT(r.events.empty());
+            }
+        }
+    }
+
+    void testNonAsciiAtEveryOffsetIsKept() {
+        for (const std::string text : {"\xC3\xA9", "\xE2\x82\xAC", "\xF0\x9F\x98\x80", "\xE2\x80\xA8"}) {
+            for (size_t before = 0; before <= 17; ++before) {
+                const std::string event = R"({"meta":{"stream":"s)" + text + R"(","id":"i","dt":"d"},"t":")" +
+                                          std::string(before, 'x') + text + R"(y"})";
+                const auto r = decode(event);
+                CPPUNIT_ASSERT_MESSAGE(r.error, r.ok());
+                CPPUNIT_ASSERT_EQUAL(event, std::string(r.events[0].json));
+                CPPUNIT_ASSERT_EQUAL("s" + text, r.events[0].stream);
+            }
+        }
+    }
+
+    void testNulOutsideTheDocumentIsRejected() {
+        const std::string event = R"({"meta":{"stream":"s","id":"i","dt":"d"}})";
+        for (const std::string& body : {event + std::string(1, '\0') + "garbage", std::string(1, '\0') + event,
+                                        "[" + event + "," + std::string(1, '\0') + "]"}) {
+            const auto r = decode(body);
+            CPPUNIT_ASSERT(!r.ok());
+            CPPUNIT_ASSERT_MESSAGE(r.error, r.error.find("not valid JSON") != std::string::npos);
+            CPPUNIT_ASSERT(r.events.empty());
+        }
     }
 
     void testHasty() {
