@@ -30,6 +30,7 @@ class EnvelopeTest : public CppUnit::TestFixture {
     CPPUNIT_TEST_SUITE(EnvelopeTest);
     CPPUNIT_TEST(testUuidFormat);
     CPPUNIT_TEST(testUuidUnique);
+    CPPUNIT_TEST(testUuidEveryRandomDigitVaries);
     CPPUNIT_TEST(testFormatDt);
     CPPUNIT_TEST(testNowDt);
     CPPUNIT_TEST(testToDtMediaWikiTimestamp);
@@ -57,6 +58,20 @@ public:
         std::set<std::string> ids;
         for (int i = 0; i < 10000; ++i) ids.insert(eventbus::uuidV4());
         CPPUNIT_ASSERT_EQUAL(size_t(10000), ids.size());
+    }
+
+    // The hex digits are laid out by hand: each random position must take all 16 values (a digit
+    // read from the wrong bits would stay constant or skip values).
+    void testUuidEveryRandomDigitVaries() {
+        std::set<char> seen[36];
+        for (int i = 0; i < 2000; ++i) {
+            const std::string id = eventbus::uuidV4();
+            for (size_t k = 0; k < id.size(); ++k) seen[k].insert(id[k]);
+        }
+        for (size_t k = 0; k < 36; ++k) {
+            const size_t expected = (k == 8 || k == 13 || k == 18 || k == 23) ? 1 : k == 14 ? 1 : k == 19 ? 4 : 16;
+            CPPUNIT_ASSERT_EQUAL_MESSAGE("position " + std::to_string(k), expected, seen[k].size());
+        }
     }
 
     void testFormatDt() {
