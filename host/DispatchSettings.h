@@ -21,7 +21,7 @@ struct ServiceSettings {
     bool hasty = false;               ///< append ?hasty=true (EventGate answers 202 before validating)
     size_t maxBatchBytes = 4194304;   ///< EventBusMaxBatchByteSize; never above EventGate's limit
     size_t maxBatchEvents = 1000;
-    int lingerMs = 20;                ///< how long a partial batch waits for more events
+    int lingerMs = 5;                 ///< how long a partial batch waits for more events (5 ms keeps p99 low)
     int backoffBaseMs = 100;          ///< first retry delay (before jitter)
     int backoffMaxMs = 30000;         ///< cap of the exponential backoff
     /// The url without user:password, for labels and logs: credentials never leave the config.

@@ -103,6 +103,7 @@ struct Dispatcher::Impl {
         Batcher batcher;
         Backoff backoff;
         int inFlight = 0;
+        int idleWorkers = 0; ///< workers waiting for a queue that was empty: submit must wake one
         std::unordered_map<uint64_t, int> eventErrors; ///< 207 `error` reports per event seq
         std::condition_variable wake;
         std::vector<std::thread> workers;
@@ -176,7 +177,9 @@ void Dispatcher::Impl::run(Service& service)
         if (queue.pending == 0) {
             // A durable store also gains events without submit (dead letters an operator
             // requeued), so an idle worker looks again now and then.
+            ++service.idleWorkers;
             service.wake.wait_for(lock, std::chrono::seconds(1));
+            --service.idleWorkers;
             continue;
         }
         int64_t now = wallMicroseconds();
@@ -461,17 +464,17 @@ SubmitResult Dispatcher::submit(std::vector<Event>&& events)
         std::string url = found == impl.services.end() ? service : found->second->settings.displayUrl();
         impl.metrics.add(NOT_ENQUEABLE, impl.base(service, url, type));
     }
-    // A waiting worker needs a nudge only when its queue was empty (it sleeps without a deadline)
-    // or a batch is full (it sleeps until the linger runs out); otherwise its own timer serves,
-    // and every submission waking every worker was a quarter of the daemon's time under UDP load.
+    // A waiting worker needs a nudge only when it waits for an empty queue or a batch is full
+    // (it sleeps until the linger runs out); otherwise its own timer serves, and every submission
+    // waking every worker was a quarter of the daemon's time under UDP load.
     for (const auto& [name, count] : perService) {
         Impl::Service& service = *impl.services.at(name);
         StoreStats queue = impl.store->stats(name);
         const Batcher::Limits& limits = service.batcher.limits();
-        if (queue.pending <= count || queue.pending >= limits.maxEvents || queue.pendingBytes >= limits.maxBytes) {
-            std::lock_guard<std::mutex> lock(impl.mutex);
+        bool full = queue.pending >= limits.maxEvents || queue.pendingBytes >= limits.maxBytes;
+        std::lock_guard<std::mutex> lock(impl.mutex);
+        if (full || service.idleWorkers > 0)
             service.wake.notify_one();
-        }
     }
     return result;
 }

@@ -127,6 +127,30 @@ SpoolQueue::SpoolQueue(const std::string& service, const std::string& path, cons
     }
     updateGauges();
     _thread = std::thread([this] { writeLoop(); });
+    if (!_settings.fsyncAlways()) {
+        _syncer = std::make_unique<SpoolDatabase>(_path, _service, false);
+        _syncThread = std::thread([this] { syncLoop(); });
+    }
+}
+
+void SpoolQueue::syncLoop()
+{
+    const auto interval = std::chrono::milliseconds(std::max(_settings.fsyncIntervalMs, 1));
+    std::unique_lock<std::mutex> lock(_syncMutex);
+    for (;;) {
+        _syncWake.wait_for(lock, interval, [this] { return _syncStopping; });
+        bool stopping = _syncStopping;
+        bool unsynced = _unsynced;
+        _unsynced = false;
+        lock.unlock();
+        // A passive checkpoint copies what is committed and fsyncs, without blocking the writer:
+        // power loss can take at most one interval. Process crashes lose nothing either way.
+        if (unsynced)
+            sqlite3_wal_checkpoint_v2(_syncer->handle(), nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+        lock.lock();
+        if (stopping)
+            return;
+    }
 }
 
 SpoolQueue::~SpoolQueue()
@@ -137,6 +161,15 @@ SpoolQueue::~SpoolQueue()
     }
     _workReady.notify_all();
     _thread.join();
+    if (_syncThread.joinable()) {
+        {
+            std::lock_guard<std::mutex> lock(_syncMutex);
+            _syncStopping = true;
+        }
+        _syncWake.notify_all();
+        _syncThread.join(); // its last round checkpoints what the writer committed last
+        _syncer.reset();
+    }
     close();
 }
 
@@ -144,6 +177,11 @@ void SpoolQueue::open()
 {
     _writer = std::make_unique<SpoolDatabase>(_path, _service, true);
     _writer->exec(_settings.fsyncAlways() ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
+    // No checkpoint inside a commit (SQLite's default every 1000 pages): with synchronous=NORMAL
+    // that fsync stalled every commit behind it for a disk's worth of time. The sync thread
+    // checkpoints instead; with FULL, commits fsync anyway and the default stays.
+    if (!_settings.fsyncAlways())
+        _writer->exec("PRAGMA wal_autocheckpoint=0");
     _writes = std::make_unique<WriterStatements>(_writer->handle());
     replay();
     _reader = std::make_unique<SpoolDatabase>(_path, _service, false);
@@ -242,18 +280,13 @@ bool SpoolQueue::wait(const std::shared_ptr<AppendGroup>& group)
 void SpoolQueue::writeLoop()
 {
     using Clock = std::chrono::steady_clock;
-    const auto syncInterval = std::chrono::milliseconds(std::max(_settings.fsyncIntervalMs, 1));
     const auto pollInterval = std::chrono::milliseconds(std::max(_settings.requeuePollMs, 10));
-    auto lastSync = Clock::now();
     auto nextPoll = Clock::now();
     bool unsynced = false;
 
     std::unique_lock<std::mutex> lock(_mutex);
     for (;;) {
-        auto wakeAt = nextPoll;
-        if (unsynced)
-            wakeAt = std::min(wakeAt, lastSync + syncInterval);
-        _workReady.wait_until(lock, wakeAt, [this] { return _stopping || !_work.empty(); });
+        _workReady.wait_until(lock, nextPoll, [this] { return _stopping || !_work.empty(); });
         Work work;
         std::swap(work, _work);
         bool stopping = _stopping;
@@ -281,14 +314,11 @@ void SpoolQueue::writeLoop()
                     + std::to_string(work.appends.size()) + " appends");
             }
         }
-        now = Clock::now();
-        if (unsynced && (now >= lastSync + syncInterval || stopping)) {
-            // synchronous=NORMAL: a checkpoint fsyncs the WAL first, which bounds what a power
-            // loss can take to one interval. Process crashes lose nothing either way.
-            sqlite3_wal_checkpoint_v2(_writer->handle(), nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
-            lastSync = now;
-            unsynced = false;
+        if (unsynced && !_settings.fsyncAlways()) {
+            std::lock_guard<std::mutex> sync(_syncMutex);
+            _unsynced = true;
         }
+        unsynced = false;
 
         lock.lock();
         if (stored) {

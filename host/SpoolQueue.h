@@ -98,6 +98,10 @@ private:
     void close();
     void replay();
     void writeLoop();
+    /// synchronous=NORMAL: checkpoints (which fsync the WAL, then the database) run here, on a
+    /// connection of their own, so commits never wait for the disk; the writer only marks that
+    /// something is unsynced.
+    void syncLoop();
     /// Another process (eventbus-spool) committed to the file since the last look.
     bool changedByOthers();
     /// One transaction for work, and for what another process changed; throws SpoolError,
@@ -152,6 +156,12 @@ private:
     uint64_t _reserved = 0;
 
     std::thread _thread;
+    std::unique_ptr<SpoolDatabase> _syncer; ///< the sync thread's connection (interval policy)
+    std::mutex _syncMutex;
+    std::condition_variable _syncWake;
+    bool _unsynced = false;    ///< guarded by _syncMutex
+    bool _syncStopping = false; ///< guarded by _syncMutex
+    std::thread _syncThread;
 };
 
 } // namespace eventbus
