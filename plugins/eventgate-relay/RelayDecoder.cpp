@@ -28,8 +28,8 @@ struct ScannedEvent {
     bool hasStream = false;
     bool hasId = false;
     bool hasDt = false;
-    std::string stream;
-    std::string id;
+    std::string_view stream; ///< in the in-situ copy
+    std::string_view id;
 };
 
 class EventScanner : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, EventScanner> {
@@ -144,12 +144,12 @@ private:
         const Field field = takePending();
         if (s && field == Field::Stream) {
             _current.hasStream = true;
-            _current.stream.assign(s, len);
+            _current.stream = std::string_view(s, len);
             return true;
         }
         if (s && field == Field::Id) {
             _current.hasId = true;
-            _current.id.assign(s, len);
+            _current.id = std::string_view(s, len);
             return true;
         }
         return nonStringValue(field);
@@ -212,8 +212,9 @@ RelayResult RelayDecoder::decode(std::string_view body, std::string_view dt, IdG
         result.error = "the body is not valid JSON: it is not valid UTF-8";
         return result;
     }
-    std::string scratch(body);
-    rapidjson::InsituStringStream stream(scratch.data());
+    result.unescaped.assign(body.begin(), body.end());
+    result.unescaped.push_back('\0');
+    rapidjson::InsituStringStream stream(result.unescaped.data());
     EventScanner scanner(stream);
     rapidjson::Reader reader;
     const rapidjson::ParseResult parsed = reader.Parse<kParseFlags>(stream, scanner);
@@ -238,20 +239,22 @@ RelayResult RelayDecoder::decode(std::string_view body, std::string_view dt, IdG
     result.events.reserve(scanned.size());
     for (auto& e : scanned) {
         RelayEvent event;
-        event.stream = std::move(e.stream);
+        event.stream = e.stream;
         const std::string_view original = body.substr(e.start, e.end - e.start);
         if (e.hasId && e.hasDt) {
-            event.id = std::move(e.id);
+            event.id = e.id;
             event.json = original;
         } else {
-            event.id = e.hasId ? std::move(e.id) : newId();
+            const std::string generatedId = e.hasId ? std::string() : newId();
             std::string& json = result.rewritten.emplace_back();
-            json.reserve(original.size() + event.id.size() + dt.size() + 16);
+            json.reserve(original.size() + generatedId.size() + dt.size() + 16);
             json.append(body.data() + e.start, e.metaClose - e.start);
             bool needComma = e.metaMembers > 0;
+            size_t idAt = 0;
             if (!e.hasId) {
                 json += needComma ? ",\"id\":\"" : "\"id\":\"";
-                json += event.id;
+                idAt = json.size();
+                json += generatedId;
                 json += '"';
                 needComma = true;
             }
@@ -262,6 +265,7 @@ RelayResult RelayDecoder::decode(std::string_view body, std::string_view dt, IdG
             }
             json.append(body.data() + e.metaClose, e.end - e.metaClose);
             event.json = json;
+            event.id = e.hasId ? e.id : event.json.substr(idAt, generatedId.size());
         }
         result.events.push_back(std::move(event));
     }

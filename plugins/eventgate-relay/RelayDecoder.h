@@ -15,20 +15,21 @@ namespace eventbus {
 namespace relay {
 
 struct RelayEvent {
-    std::string stream;    ///< meta.stream, unescaped
-    std::string id;        ///< meta.id, unescaped; generated when the event had none
-    std::string_view json; ///< the event's bytes: a slice of the body, or of RelayResult::rewritten
+    std::string_view stream; ///< meta.stream, unescaped, in RelayResult::unescaped
+    std::string_view id;     ///< meta.id, unescaped; generated (in the rewritten json) when the event had none
+    std::string_view json;   ///< the event's bytes: a slice of the body, or of RelayResult::rewritten
 };
 
 struct RelayResult {
     RelayResult() = default;
     RelayResult(RelayResult&&) = default;
     RelayResult& operator=(RelayResult&&) = default;
-    RelayResult(const RelayResult&) = delete; ///< events point into rewritten
+    RelayResult(const RelayResult&) = delete; ///< events point into rewritten and unescaped
     RelayResult& operator=(const RelayResult&) = delete;
 
     std::vector<RelayEvent> events;
     std::deque<std::string> rewritten; ///< events that got meta.id or meta.dt inserted
+    std::vector<char> unescaped;       ///< the body parsed in situ: strings unescaped where they were
     std::string reason;                ///< metric label when rejected
     std::string error;                 ///< why the body is rejected
     bool ok() const { return error.empty(); }

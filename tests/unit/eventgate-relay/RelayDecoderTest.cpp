@@ -29,6 +29,7 @@ class RelayDecoderTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(testSingleObjectBody);
     CPPUNIT_TEST(testMetaDtAndIdInsertion);
     CPPUNIT_TEST(testOnlyTheEventsOwnMetaCounts);
+    CPPUNIT_TEST(testViewsSurviveMovingTheResult);
     CPPUNIT_TEST(testBadBodies);
     CPPUNIT_TEST(testDeepNestingIsRejectedWithoutCrashing);
     CPPUNIT_TEST(testInvalidUtf8AnywhereIsRejected);
@@ -51,8 +52,8 @@ public:
         const char* streams[] = {"test.event", "a.b", "s"};
         for (size_t i = 0; i < 3; ++i) {
             CPPUNIT_ASSERT_EQUAL(expected[i], std::string(r.events[i].json));
-            CPPUNIT_ASSERT_EQUAL(std::string(streams[i]), r.events[i].stream);
-            CPPUNIT_ASSERT_EQUAL("a-" + std::to_string(i + 1), r.events[i].id);
+            CPPUNIT_ASSERT_EQUAL(std::string(streams[i]), std::string(r.events[i].stream));
+            CPPUNIT_ASSERT_EQUAL("a-" + std::to_string(i + 1), std::string(r.events[i].id));
             // A view into the body: nothing was copied.
             CPPUNIT_ASSERT(r.events[i].json.data() >= body.data() && r.events[i].json.data() < body.data() + body.size());
         }
@@ -76,11 +77,11 @@ public:
         CPPUNIT_ASSERT_EQUAL(size_t(4), r.events.size());
         CPPUNIT_ASSERT_EQUAL(std::string(R"({"meta":{"stream":"s","id":"keep","dt":")" + kDt + R"("},"a":1})"),
                              std::string(r.events[0].json));
-        CPPUNIT_ASSERT_EQUAL(std::string("keep"), r.events[0].id);
+        CPPUNIT_ASSERT_EQUAL(std::string("keep"), std::string(r.events[0].id));
         CPPUNIT_ASSERT_EQUAL(
             std::string(R"({"meta":{"dt":"2020-01-01T00:00:00Z","stream":"s","id":")" + fixedId() + R"("}})"),
             std::string(r.events[1].json));
-        CPPUNIT_ASSERT_EQUAL(fixedId(), r.events[1].id);
+        CPPUNIT_ASSERT_EQUAL(fixedId(), std::string(r.events[1].id));
         CPPUNIT_ASSERT_EQUAL(std::string(R"({"a":{"b":2},"meta":{"stream":"s" ,"id":")" + fixedId() + R"(","dt":")" +
                                          kDt + R"("}, "c":3})"),
                              std::string(r.events[2].json));
@@ -88,12 +89,25 @@ public:
         for (const auto& e : r.events) CPPUNIT_ASSERT_MESSAGE(std::string(e.json), isJson(e.json));
     }
 
+    // stream and id are views into the result (the in-situ copy, or the rewritten event): they must
+    // survive moving the result, as the plugin does not copy them.
+    void testViewsSurviveMovingTheResult() {
+        auto moved = decode(R"([{"meta":{"stream":"a\u002eb","id":"x\\y","dt":"d"}},{"meta":{"stream":"c"}}])");
+        const RelayResult r = std::move(moved);
+        CPPUNIT_ASSERT_MESSAGE(r.error, r.ok());
+        CPPUNIT_ASSERT_EQUAL(std::string("a.b"), std::string(r.events[0].stream));
+        CPPUNIT_ASSERT_EQUAL(std::string("x\\y"), std::string(r.events[0].id));
+        CPPUNIT_ASSERT_EQUAL(std::string("c"), std::string(r.events[1].stream));
+        CPPUNIT_ASSERT_EQUAL(fixedId(), std::string(r.events[1].id));
+        CPPUNIT_ASSERT(r.events[1].json.find("\"id\":\"" + fixedId() + "\"") != std::string_view::npos);
+    }
+
     void testOnlyTheEventsOwnMetaCounts() {
         const auto r = decode(R"({"x":{"meta":{"stream":"wrong","id":"no"}},"stream":"no",)"
                               R"("meta":{"m":{"stream":"nested"},"stream":"right","id":"yes","dt":"d"},"y":[{"meta":1}]})");
         CPPUNIT_ASSERT_MESSAGE(r.error, r.ok());
-        CPPUNIT_ASSERT_EQUAL(std::string("right"), r.events[0].stream);
-        CPPUNIT_ASSERT_EQUAL(std::string("yes"), r.events[0].id);
+        CPPUNIT_ASSERT_EQUAL(std::string("right"), std::string(r.events[0].stream));
+        CPPUNIT_ASSERT_EQUAL(std::string("yes"), std::string(r.events[0].id));
     }
 
     void testBadBodies() {
@@ -172,7 +186,7 @@ public:
                 const auto r = decode(event);
                 CPPUNIT_ASSERT_MESSAGE(r.error, r.ok());
                 CPPUNIT_ASSERT_EQUAL(event, std::string(r.events[0].json));
-                CPPUNIT_ASSERT_EQUAL("s" + text, r.events[0].stream);
+                CPPUNIT_ASSERT_EQUAL("s" + text, std::string(r.events[0].stream));
             }
         }
     }
