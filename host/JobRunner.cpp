@@ -185,6 +185,10 @@ JobRunnerResponse JobRunner::handle(std::string_view method, std::string_view co
     if (body.empty()) return {411, errorBody(411, "A request body is required")};
     if (!isJsonMediaType(contentType))
         return {415, errorBody(415, "Unsupported Content-Type: " + std::string(contentType))};
+    // A job event is shallow; a deeper body would only serve to exhaust this thread's stack.
+    if (json::nestsDeeperThan(body, json::kMaxNesting))
+        return {400, errorBody(400, "Malformed JSON body: nested deeper than " + std::to_string(json::kMaxNesting) +
+                                        " levels")};
     rapidjson::Document event;
     event.Parse(body.data(), body.size());
     if (event.HasParseError() || !(event.IsObject() || event.IsArray())) {

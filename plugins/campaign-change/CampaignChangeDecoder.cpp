@@ -144,6 +144,11 @@ std::string CampaignChangeDecoder::urlencode(std::string_view s) {
 
 CampaignDecodeResult CampaignChangeDecoder::decode(std::string_view body, const CampaignRequestContext& context) const {
     CampaignDecodeResult result;
+    if (json::nestsDeeperThan(body, json::kMaxNesting)) {
+        result.reason = "too_deep";
+        result.error = "JSON nests deeper than " + std::to_string(json::kMaxNesting) + " levels";
+        return result;
+    }
     rapidjson::Document input;
     input.Parse<rapidjson::kParseValidateEncodingFlag>(body.data(), body.size());
     if (input.HasParseError()) {

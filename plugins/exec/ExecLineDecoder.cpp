@@ -28,6 +28,8 @@ bool hasString(const rapidjson::Value& object, const char* key)
 
 ExecLineResult ExecLineDecoder::decode(std::string_view line)
 {
+    if (json::nestsDeeperThan(line, json::kMaxNesting))
+        return fail("too_deep", "JSON nests deeper than " + std::to_string(json::kMaxNesting) + " levels");
     rapidjson::Document d;
     // Parsed without UTF-8 validation and checked below, so the error can say what was wrong.
     d.Parse(line.data(), line.size());

@@ -156,6 +156,11 @@ std::string JobSpecDecoder::hmacSha1Hex(std::string_view key, std::string_view b
 
 JobDecodeResult JobSpecDecoder::decode(std::string_view body, const JobRequestContext& context) const {
     JobDecodeResult result;
+    if (json::nestsDeeperThan(body, json::kMaxNesting)) {
+        result.reason = "too_deep";
+        result.error = "JSON nests deeper than " + std::to_string(json::kMaxNesting) + " levels";
+        return result;
+    }
     rapidjson::Document doc;
     doc.Parse<rapidjson::kParseValidateEncodingFlag>(body.data(), body.size());
     if (doc.HasParseError()) {

@@ -20,30 +20,6 @@ constexpr size_t kMaxDatagramBytes = 65507;
 /// Monolog normalizes context to 9 levels; a batch and the record add two.
 constexpr int kMaxDepth = 64;
 
-/// True when the JSON text nests arrays and objects deeper than limit. Checked before parsing
-/// because the parser and the SDK's tree walks recurse once per level: a datagram of 60,000 "["
-/// must not exhaust a listener thread's stack.
-bool nestsDeeperThan(std::string_view text, int limit) {
-    int depth = 0;
-    bool inString = false;
-    for (size_t i = 0; i < text.size(); ++i) {
-        const char c = text[i];
-        if (inString) {
-            if (c == '\\')
-                ++i;
-            else if (c == '"')
-                inString = false;
-        } else if (c == '"') {
-            inString = true;
-        } else if (c == '[' || c == '{') {
-            if (++depth > limit) return true;
-        } else if (c == ']' || c == '}') {
-            --depth;
-        }
-    }
-    return false;
-}
-
 Result rejected(const char* reason, std::string message) {
     Result r;
     r.reason = reason;
@@ -179,7 +155,7 @@ Result MonologRecordDecoder::decodeLine(std::string_view line) const {
     // RapidJSON stops at a NUL byte as if the input ended there; JSON text never contains one.
     if (line.find('\0') != std::string_view::npos) return rejected("malformed_json", "NUL byte in the record");
 
-    if (nestsDeeperThan(line, kMaxDepth))
+    if (json::nestsDeeperThan(line, kMaxDepth))
         return rejected("too_deep", "JSON nests deeper than " + std::to_string(kMaxDepth) + " levels");
 
     rapidjson::Document doc;

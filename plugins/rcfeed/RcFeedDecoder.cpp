@@ -28,30 +28,6 @@ RcFeedDecoder::Result rejected(const char* reason, std::string message) {
     return r;
 }
 
-/// True when the JSON text nests arrays and objects deeper than limit. Checked before parsing
-/// because the parser and the SDK's tree walks recurse once per level: a datagram of 60,000 "["
-/// must not exhaust a listener thread's stack.
-bool nestsDeeperThan(std::string_view text, int limit) {
-    int depth = 0;
-    bool inString = false;
-    for (size_t i = 0; i < text.size(); ++i) {
-        const char c = text[i];
-        if (inString) {
-            if (c == '\\')
-                ++i;
-            else if (c == '"')
-                inString = false;
-        } else if (c == '"') {
-            inString = true;
-        } else if (c == '[' || c == '{') {
-            if (++depth > limit) return true;
-        } else if (c == ']' || c == '}') {
-            --depth;
-        }
-    }
-    return false;
-}
-
 /// The JSON part of a datagram: without the udp2log "PREFIX " and the line end UDPTransport adds.
 std::string_view jsonPart(std::string_view datagram) {
     while (!datagram.empty() && (datagram.back() == '\n' || datagram.back() == '\r'))
@@ -100,7 +76,7 @@ RcFeedDecoder::Result RcFeedDecoder::decode(std::string_view datagram) const {
     // RapidJSON stops at a NUL byte as if the input ended there; JSON text never contains one.
     if (body.find('\0') != std::string_view::npos) return rejected("malformed_json", "NUL byte in the datagram");
 
-    if (nestsDeeperThan(body, kMaxDepth))
+    if (json::nestsDeeperThan(body, kMaxDepth))
         return rejected("too_deep", "JSON nests deeper than " + std::to_string(kMaxDepth) + " levels");
 
     rapidjson::Document change;

@@ -38,6 +38,14 @@ void appendString(std::string& out, std::string_view s);
 /// Appends a double as PHP writes it with serialize_precision = -1.
 void appendDouble(std::string& out, double d);
 
+/// True when the JSON text nests arrays and objects deeper than limit. Check it before a DOM
+/// parse of outside bytes: RapidJSON's parser and the tree walks here recurse once per level, so
+/// a body of a million "[" would exhaust the calling thread's stack.
+bool nestsDeeperThan(std::string_view text, int limit);
+
+/// The nesting limit the shipped decoders use: MediaWiki's payloads stay far below it.
+constexpr int kMaxNesting = 64;
+
 /// True when s is well-formed UTF-8 (no overlongs, no surrogates, nothing above U+10FFFF).
 bool isValidUtf8(std::string_view s);
 
