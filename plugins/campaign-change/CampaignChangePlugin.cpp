@@ -3,37 +3,11 @@
 // The decoding is CampaignChangeDecoder's; this file wires it to the host.
 #include "CampaignChangeDecoder.h"
 
+#include "eventbus/Envelope.h"
 #include "eventbus/plugin.hpp"
-
-#include <random>
 
 namespace eventbus {
 namespace campaign {
-
-namespace {
-
-// MediaWiki's own request ids are 24 hex characters.
-std::string newRequestId() {
-    thread_local std::mt19937_64 engine{std::random_device{}()};
-    static const char kHex[] = "0123456789abcdef";
-    std::string id(24, '0');
-    uint64_t bits = engine();
-    for (size_t i = 0; i < id.size(); ++i) {
-        if (i == 16) bits = engine();
-        id[i] = kHex[bits & 0xF];
-        bits >>= 4;
-    }
-    return id;
-}
-
-bool isUsableRequestId(std::string_view id) {
-    if (id.empty() || id.size() > 200) return false;
-    for (char c : id)
-        if (c <= ' ' || c > '~') return false;
-    return true;
-}
-
-} // namespace
 
 class CampaignChangePlugin : public Plugin {
 public:
@@ -44,8 +18,7 @@ public:
 
     Status decode(const Input& in, Sink& out) override {
         CampaignRequestContext context;
-        const std::string_view given = in.header("X-Request-Id");
-        context.requestId = isUsableRequestId(given) ? std::string(given) : newRequestId();
+        context.requestId = requestIdFrom(in.header("X-Request-Id"));
         const CampaignDecodeResult result = _decoder.decode(in.data(), context);
         if (!result.ok()) return out.reject(result.reason.c_str(), result.error);
         if (result.event && !out.emit(EB_TYPE_EVENT, result.event->stream, result.event->id, result.event->json))

@@ -5,7 +5,6 @@
 #include "eventbus/Envelope.h"
 #include "eventbus/plugin.hpp"
 
-#include <random>
 #include <sstream>
 
 namespace eventbus {
@@ -30,27 +29,6 @@ std::map<std::string, std::string> parseWikiDomains(const std::string& text) {
     return domains;
 }
 
-// MediaWiki's own request ids are 24 hex characters.
-std::string newRequestId() {
-    thread_local std::mt19937_64 engine{std::random_device{}()};
-    static const char kHex[] = "0123456789abcdef";
-    std::string id(24, '0');
-    uint64_t bits = engine();
-    for (size_t i = 0; i < id.size(); ++i) {
-        if (i == 16) bits = engine();
-        id[i] = kHex[bits & 0xF];
-        bits >>= 4;
-    }
-    return id;
-}
-
-bool isUsableRequestId(std::string_view id) {
-    if (id.empty() || id.size() > 200) return false;
-    for (char c : id)
-        if (c <= ' ' || c > '~') return false;
-    return true;
-}
-
 } // namespace
 
 class JobQueuePlugin : public Plugin {
@@ -61,8 +39,7 @@ public:
 
     Status decode(const Input& in, Sink& out) override {
         JobRequestContext context;
-        const std::string_view given = in.header("X-Request-Id");
-        context.requestId = isUsableRequestId(given) ? std::string(given) : newRequestId();
+        context.requestId = requestIdFrom(in.header("X-Request-Id"));
         context.dt = nowDt();
         JobDecodeResult result = _decoder.decode(in.data(), context);
         if (!result.ok()) return out.reject(result.reason.c_str(), result.error);

@@ -57,13 +57,6 @@ bool nestingWithin(std::string_view body, size_t limit)
     return true;
 }
 
-std::string generatedRequestId()
-{
-    std::string uuid = uuidV4();
-    uuid.erase(std::remove(uuid.begin(), uuid.end(), '-'), uuid.end());
-    return uuid.substr(0, 24);
-}
-
 std::vector<std::string> uniqueAppend(std::vector<std::string> base, const std::vector<std::string>& more)
 {
     for (const auto& g : more)
@@ -163,7 +156,7 @@ DecodeResult PageChangeDecoder::decode(std::string_view route, std::string_view 
         if (wiki.canonicalServer.empty())
             throw InvalidPayload("wiki.canonical_server", "missing (and no canonical_server configured)");
         std::string requestId = in.optString("request_id").value_or(std::string(requestIdHeader));
-        if (requestId.empty()) requestId = generatedRequestId();
+        if (requestId.empty()) requestId = newRequestId();
         Request request(in, std::move(wiki), requestId, in.optDt("timestamp").value_or(""));
 
         for (rapidjson::Document& event : (this->*(found->handler))(request)) {

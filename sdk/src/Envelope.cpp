@@ -136,6 +136,25 @@ std::string uuidV4() {
     return uuid;
 }
 
+std::string newRequestId() {
+    auto& engine = randomEngine();
+    static const char kHexDigits[] = "0123456789abcdef";
+    std::string id(24, '0');
+    uint64_t bits = engine();
+    for (size_t i = 0; i < id.size(); ++i) {
+        if (i == 16) bits = engine();
+        id[i] = kHexDigits[bits & 0xF];
+        bits >>= 4;
+    }
+    return id;
+}
+
+std::string requestIdFrom(std::string_view header) {
+    bool usable = !header.empty() && header.size() <= 200;
+    for (char c : header) usable = usable && c > ' ' && c <= '~';
+    return usable ? std::string(header) : newRequestId();
+}
+
 std::string formatDt(int64_t unixSeconds) {
     int64_t days = unixSeconds / 86400;
     int64_t rem = unixSeconds % 86400;

@@ -16,6 +16,11 @@ namespace eventbus {
 /// A fresh random UUID v4, lowercase with hyphens.
 std::string uuidV4();
 
+/// A new request id as MediaWiki makes one: 24 lowercase hex characters.
+std::string newRequestId();
+/// The caller's X-Request-Id when it is printable ASCII of 1..200 bytes, else newRequestId().
+std::string requestIdFrom(std::string_view header);
+
 /// Unix seconds as "YYYY-MM-DDTHH:MM:SSZ" (UTC, one-second precision).
 std::string formatDt(int64_t unixSeconds);
 /// The current time in that form.

@@ -44,6 +44,7 @@ class EnvelopeTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(testModernEnvelopeOverridesInPlace);
     CPPUNIT_TEST(testEnsureIdAndDt);
     CPPUNIT_TEST(testEnsureIdAndDtKeepsExisting);
+    CPPUNIT_TEST(testRequestIds);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -230,6 +231,22 @@ public:
         CPPUNIT_ASSERT_EQUAL(std::string("given"), eventbus::ensureIdAndDt(event));
         CPPUNIT_ASSERT_EQUAL(std::string(R"({"meta":{"id":"given","dt":"2019-01-01T00:00:00Z","stream":"s"}})"),
                              eventbus::json::encode(event));
+    }
+
+    void testRequestIds() {
+        const std::regex hex24("^[0-9a-f]{24}$");
+        std::set<std::string> seen;
+        for (int i = 0; i < 1000; ++i) {
+            std::string id = eventbus::newRequestId();
+            CPPUNIT_ASSERT_MESSAGE(id, std::regex_match(id, hex24));
+            seen.insert(id);
+        }
+        CPPUNIT_ASSERT_EQUAL(size_t(1000), seen.size());
+        CPPUNIT_ASSERT_EQUAL(std::string("fc3a8587259ca5fc085ca830"), eventbus::requestIdFrom("fc3a8587259ca5fc085ca830"));
+        CPPUNIT_ASSERT(std::regex_match(eventbus::requestIdFrom(""), hex24));
+        CPPUNIT_ASSERT(std::regex_match(eventbus::requestIdFrom("has space"), hex24));
+        CPPUNIT_ASSERT(std::regex_match(eventbus::requestIdFrom(std::string(201, 'a')), hex24));
+        CPPUNIT_ASSERT_EQUAL(std::string(200, 'a'), eventbus::requestIdFrom(std::string(200, 'a')));
     }
 };
 
