@@ -1,5 +1,6 @@
 #include "ExecLineListener.h"
 
+#include "LineSplitter.h"
 #include "LogThrottle.h"
 #include "MetricsRegistry.h"
 
@@ -122,35 +123,20 @@ void ExecLineListener::runOnce()
     IngressInput input;
     input.kind = EB_LISTEN_EXEC_LINES;
     input.listener = _spec.name;
+    LineSplitter lines(limit);
     char buf[65536];
-    std::string pending;
-    bool discarding = false;
     for (;;) {
         int n = outPipe.readBytes(buf, sizeof buf);
         if (n <= 0) break;
-        size_t start = 0;
-        for (size_t i = 0; i < static_cast<size_t>(n); ++i) {
-            if (buf[i] != '\n') continue;
-            if (!discarding) {
-                pending.append(buf + start, i - start);
-                if (!pending.empty() && pending.back() == '\r') pending.pop_back();
-                if (!pending.empty()) {
-                    input.data = pending;
-                    _pipeline.process(*_plugin, input);
-                }
-            }
-            pending.clear();
-            discarding = false;
-            start = i + 1;
-        }
-        if (!discarding) {
-            pending.append(buf + start, static_cast<size_t>(n) - start);
-            if (pending.size() > limit) {
+        lines.feed(
+            buf, static_cast<size_t>(n),
+            [&](std::string_view line) {
+                input.data = line;
+                _pipeline.process(*_plugin, input);
+            },
+            [&] {
                 _pipeline.countRejected(_plugin->name(), "oversized", "line longer than " + std::to_string(limit) + " bytes");
-                pending.clear();
-                discarding = true;
-            }
-        }
+            });
     }
     outPipe.close();
     int status = handle->wait();

@@ -1,5 +1,7 @@
 #include "TcpLineListener.h"
 
+#include "LineSplitter.h"
+
 #include <Poco/Net/ServerSocket.h>
 #include <Poco/Net/StreamSocket.h>
 #include <Poco/Net/TCPServerConnection.h>
@@ -33,8 +35,14 @@ public:
         input.listener = _spec.name;
         input.peerAddress = socket().peerAddress().host().toString();
         input.peerPort = socket().peerAddress().port();
-        std::string pending;
-        bool discarding = false; // inside an oversized line: skip to its end
+        LineSplitter lines(limit);
+        auto onLine = [&](std::string_view line) {
+            input.data = line;
+            _pipeline.process(*_plugin, input);
+        };
+        auto onOversized = [&] {
+            _pipeline.countRejected(_plugin->name(), "oversized", "line longer than " + std::to_string(limit) + " bytes");
+        };
         char buf[65536];
         socket().setReceiveTimeout(Poco::Timespan(0, 500000));
         for (;;) {
@@ -48,43 +56,12 @@ public:
                 break;
             }
             if (n <= 0) break;
-            size_t start = 0;
-            for (size_t i = 0; i < static_cast<size_t>(n); ++i) {
-                if (buf[i] != '\n') continue;
-                if (!discarding) {
-                    pending.append(buf + start, i - start);
-                    deliver(pending, input, limit);
-                }
-                pending.clear();
-                discarding = false;
-                start = i + 1;
-            }
-            if (!discarding) {
-                pending.append(buf + start, static_cast<size_t>(n) - start);
-                if (pending.size() > limit) {
-                    _pipeline.countRejected(_plugin->name(), "oversized",
-                                            "line longer than " + std::to_string(limit) + " bytes");
-                    pending.clear();
-                    discarding = true;
-                }
-            }
+            lines.feed(buf, static_cast<size_t>(n), onLine, onOversized);
         }
-        if (!discarding && !pending.empty()) deliver(pending, input, limit); // last line without "\n"
+        lines.finish(onLine, onOversized);
     }
 
 private:
-    void deliver(std::string& line, IngressInput& input, size_t limit)
-    {
-        if (!line.empty() && line.back() == '\r') line.pop_back();
-        if (line.empty()) return;
-        if (line.size() > limit) {
-            _pipeline.countRejected(_plugin->name(), "oversized", "line longer than " + std::to_string(limit) + " bytes");
-            return;
-        }
-        input.data = line;
-        _pipeline.process(*_plugin, input);
-    }
-
     std::shared_ptr<PluginInstance> _plugin;
     ListenerSpec _spec;
     IngressPipeline& _pipeline;
