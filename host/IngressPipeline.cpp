@@ -46,6 +46,17 @@ void IngressPipeline::countRejected(const std::string& plugin, const std::string
     }
 }
 
+void IngressPipeline::countFull(const std::string& plugin, size_t events, const char* verb)
+{
+    _metrics.add("eventbus_ingress_dropped_total", {{"plugin", plugin}, {"reason", "budget_full"}},
+                 static_cast<double>(events));
+    size_t suppressed = 0;
+    if (_throttle.allow(plugin + "/full", suppressed))
+        Poco::Logger::get("eventbusd").warning("plugin " + plugin + ": budget full, " + verb + " " +
+                                               std::to_string(events) + " events" +
+                                               (suppressed ? " [" + std::to_string(suppressed) + " similar suppressed]" : ""));
+}
+
 void IngressPipeline::processBurst(PluginInstance& plugin, const std::vector<IngressInput*>& inputs)
 {
     std::vector<Event> events;
@@ -67,13 +78,7 @@ void IngressPipeline::processBurst(PluginInstance& plugin, const std::vector<Ing
     if (n == 0) return;
     _metrics.add("eventbus_ingress_events_total", {{"plugin", plugin.name()}}, static_cast<double>(n));
     if (full) {
-        _metrics.add("eventbus_ingress_dropped_total", {{"plugin", plugin.name()}, {"reason", "budget_full"}},
-                     static_cast<double>(n));
-        size_t suppressed = 0;
-        if (_throttle.allow(plugin.name() + "/full", suppressed))
-            Poco::Logger::get("eventbusd").warning("plugin " + plugin.name() + ": budget full, dropping " +
-                                                   std::to_string(n) + " events" +
-                                                   (suppressed ? " [" + std::to_string(suppressed) + " similar suppressed]" : ""));
+        countFull(plugin.name(), n, "dropping");
     }
 }
 
@@ -96,13 +101,7 @@ IngressAnswer IngressPipeline::process(PluginInstance& plugin, const IngressInpu
     SubmitResult sr;
     if (n) sr = _dispatcher.submit(std::move(r.events));
     if (sr.full) {
-        _metrics.add("eventbus_ingress_dropped_total", {{"plugin", plugin.name()}, {"reason", "budget_full"}},
-                     static_cast<double>(n));
-        size_t suppressed = 0;
-        if (_throttle.allow(plugin.name() + "/full", suppressed))
-            Poco::Logger::get("eventbusd").warning("plugin " + plugin.name() + ": budget full, refusing " +
-                                                   std::to_string(n) + " events" +
-                                                   (suppressed ? " [" + std::to_string(suppressed) + " similar suppressed]" : ""));
+        countFull(plugin.name(), n, "refusing");
         answer.status = 503;
         answer.retryAfterSeconds = sr.retryAfterSeconds > 0 ? sr.retryAfterSeconds : 1;
         answer.body = "{\"error\":\"event budget full, retry later\"}";

@@ -35,6 +35,9 @@ public:
     void countRejected(const std::string& plugin, const std::string& reason, const std::string& message);
 
 private:
+    /// Counts and logs (rate-limited) events a full budget kept out; verb says what the client saw.
+    void countFull(const std::string& plugin, size_t events, const char* verb);
+
     Dispatcher& _dispatcher;
     MetricsRegistry& _metrics;
     LogThrottle _throttle;
