@@ -113,6 +113,8 @@ const std::map<std::string, HostKey>& hostKeys()
             [](Settings& s, const std::string& v) { s.http.timeoutSeconds = toDouble(v); }}},
         {"ingress.http.threads", {EB_CFG_INT, "request worker threads",
             [](Settings& s, const std::string& v) { s.http.threads = static_cast<int>(toInt(v)); }}},
+        {"ingress.udp.threads", {EB_CFG_INT, "threads receiving from each UDP socket",
+            [](Settings& s, const std::string& v) { s.udp.threads = static_cast<int>(toInt(v)); }}},
         {"admin.listen", {EB_CFG_STRING, "admin host:port (metrics, health), empty for none",
             [](Settings& s, const std::string& v) { s.admin.listen = v; }}},
         {"admin.ready_stall_seconds", {EB_CFG_DOUBLE, "backlog age without delivery that makes /readyz fail",
@@ -480,6 +482,8 @@ Settings Config::load(const std::string& mainFile, std::vector<ConfigProblem>& p
     }
     if (s.http.maxBodyBytes < 1)
         problems.push_back({fileOf("ingress.http.max_body_bytes"), "ingress.http.max_body_bytes", "must be positive"});
+    if (s.udp.threads < 1 || s.udp.threads > 64)
+        problems.push_back({fileOf("ingress.udp.threads"), "ingress.udp.threads", "must be between 1 and 64"});
     if (!s.admin.listen.empty()) {
         std::string err = checkType(EB_CFG_ADDRESS, s.admin.listen);
         if (!err.empty()) problems.push_back({fileOf("admin.listen"), "admin.listen", err});

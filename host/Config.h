@@ -47,6 +47,13 @@ struct HttpIngressSettings {
     int threads = 8;
 };
 
+/// The host's UDP listeners (every plugin's UDP sockets).
+struct UdpIngressSettings {
+    /// Threads receiving and decoding from each UDP socket. One keeps the datagrams in arrival
+    /// order; more decode in parallel (the RC feed's decoder bounds one thread near 100k/s).
+    int threads = 1;
+};
+
 /// The admin listener: metrics, health, readiness, plugin states.
 struct AdminSettings {
     std::string listen = "127.0.0.1:9386"; ///< empty: no admin listener
@@ -62,6 +69,7 @@ struct Settings {
     std::string logFormat = "text";
     bool allowRoot = false;
     HttpIngressSettings http;
+    UdpIngressSettings udp;
     AdminSettings admin;
     JobRunnerSettings jobRunner;
     DispatchSettings dispatch;

@@ -66,8 +66,10 @@ void IngressPipeline::processBurst(PluginInstance& plugin, const std::vector<Ing
             countRejected(plugin.name(), r.rejectReason, r.rejectMessage);
             continue;
         }
-        if (events.empty()) events = std::move(r.events);
-        else std::move(r.events.begin(), r.events.end(), std::back_inserter(events));
+        if (events.empty()) {
+            events = std::move(r.events);
+            events.reserve(inputs.size());
+        } else std::move(r.events.begin(), r.events.end(), std::back_inserter(events));
     }
     // Received is counted once the burst's events are held: a datagram counted as received
     // is stored (or counted as dropped), which is what an operator or a test can rely on.

@@ -5,7 +5,9 @@
 #include <Poco/Net/SocketAddress.h>
 
 #include <cerrno>
+#include <algorithm>
 #include <cstring>
+#include <string>
 #include <vector>
 
 #include <netinet/in.h>
@@ -19,7 +21,8 @@ const size_t kBurst = 32;
 const size_t kDefaultMax = 65507;
 } // namespace
 
-UdpListener::UdpListener(std::shared_ptr<PluginInstance> plugin, const ListenerSpec& spec, IngressPipeline& pipeline)
+UdpListener::UdpListener(std::shared_ptr<PluginInstance> plugin, const ListenerSpec& spec, IngressPipeline& pipeline,
+    int threads)
     : _plugin(std::move(plugin)), _spec(spec), _pipeline(pipeline)
 {
     Poco::Net::SocketAddress address(_spec.address);
@@ -41,17 +44,25 @@ UdpListener::UdpListener(std::shared_ptr<PluginInstance> plugin, const ListenerS
             throw Poco::Net::NetException("cannot join multicast group " + _spec.multicastGroup);
     }
     _socket.setReceiveTimeout(Poco::Timespan(0, 200000));
-    _thread.setName("udp-" + _spec.name);
+    for (int i = 0; i < std::max(threads, 1); ++i) {
+        _threads.push_back(std::make_unique<Poco::Thread>());
+        _threads.back()->setName("udp-" + _spec.name + "-" + std::to_string(i));
+    }
 }
 
 UdpListener::~UdpListener() { stop(); }
 
-void UdpListener::start() { _thread.start(*this); }
+void UdpListener::start()
+{
+    for (auto& thread : _threads)
+        thread->start(*this);
+}
 
 void UdpListener::stop()
 {
     _stop = true;
-    if (_thread.isRunning()) _thread.join();
+    for (auto& thread : _threads)
+        if (thread->isRunning()) thread->join();
 }
 
 uint16_t UdpListener::port() const { return _socket.address().port(); }
@@ -72,6 +83,13 @@ void UdpListener::run()
         inputs[i].listener = _spec.name;
     }
     const int fd = _socket.impl()->sockfd();
+    // A feed comes from a few senders: the text form of the last one is kept, not rebuilt per datagram.
+    sockaddr_storage lastSender{};
+    socklen_t lastSenderLength = 0;
+    std::string lastAddress;
+    uint16_t lastPort = 0;
+    std::vector<IngressInput*> batch;
+    batch.reserve(kBurst);
     for (;;) {
         const bool stopping = _stop;
         for (size_t i = 0; i < kBurst; ++i) {
@@ -91,7 +109,7 @@ void UdpListener::run()
                 Poco::Logger::get("eventbusd").error("udp " + _spec.name + ": receive failed: " + std::strerror(errno));
             continue;
         }
-        std::vector<IngressInput*> batch;
+        batch.clear();
         for (int i = 0; i < n; ++i) {
             size_t size = messages[i].msg_len;
             if (size > limit) {
@@ -99,11 +117,18 @@ void UdpListener::run()
                                         "datagram of " + std::to_string(size) + " bytes exceeds " + std::to_string(limit));
                 continue;
             }
-            Poco::Net::SocketAddress sender(reinterpret_cast<const sockaddr*>(&senders[i]),
-                                            static_cast<poco_socklen_t>(messages[i].msg_hdr.msg_namelen));
+            const socklen_t senderLength = messages[i].msg_hdr.msg_namelen;
+            if (senderLength != lastSenderLength || std::memcmp(&senders[i], &lastSender, senderLength) != 0) {
+                Poco::Net::SocketAddress sender(reinterpret_cast<const sockaddr*>(&senders[i]),
+                                                static_cast<poco_socklen_t>(senderLength));
+                lastAddress = sender.host().toString();
+                lastPort = sender.port();
+                std::memcpy(&lastSender, &senders[i], senderLength);
+                lastSenderLength = senderLength;
+            }
             inputs[i].data = std::string_view(buffers[i].data(), size);
-            inputs[i].peerAddress = sender.host().toString();
-            inputs[i].peerPort = sender.port();
+            inputs[i].peerAddress = lastAddress;
+            inputs[i].peerPort = lastPort;
             batch.push_back(&inputs[i]);
         }
         if (!batch.empty()) _pipeline.processBurst(*_plugin, batch);

@@ -9,13 +9,16 @@
 
 #include <atomic>
 #include <memory>
+#include <vector>
 
 namespace eventbus {
 
 class UdpListener : public Poco::Runnable {
 public:
-    /// Binds now (throws Poco::Exception with the address on failure); receives after start().
-    UdpListener(std::shared_ptr<PluginInstance> plugin, const ListenerSpec& spec, IngressPipeline& pipeline);
+    /// Binds now (throws Poco::Exception with the address on failure); receives after start(),
+    /// with `threads` threads sharing the socket (the kernel hands each datagram to one of them).
+    UdpListener(std::shared_ptr<PluginInstance> plugin, const ListenerSpec& spec, IngressPipeline& pipeline,
+        int threads = 1);
     ~UdpListener() override;
     void start();
     void stop();
@@ -27,7 +30,7 @@ private:
     ListenerSpec _spec;
     IngressPipeline& _pipeline;
     Poco::Net::DatagramSocket _socket;
-    Poco::Thread _thread;
+    std::vector<std::unique_ptr<Poco::Thread>> _threads;
     std::atomic<bool> _stop{false};
 };
 

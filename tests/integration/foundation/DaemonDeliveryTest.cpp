@@ -26,7 +26,7 @@ struct Daemon {
     std::string config = dir.file("eventbusd.properties");
     std::unique_ptr<test::DaemonProcess> process;
 
-    Daemon()
+    explicit Daemon(const std::string& extra = "")
     {
         test::writeFile(config, "eventbusd.plugin_dir = " + test::buildDir() + "/tests/plugins\n"
                                 "eventbusd.state_dir = " + dir.path() + "\n"
@@ -35,7 +35,7 @@ struct Daemon {
                                 "ingress.http.listen = 127.0.0.1:" + std::to_string(httpPort) + "\n"
                                 "admin.listen = \n"
                                 "plugin.test-echo.enabled = true\n"
-                                "plugin.test-echo.udp_listen = 127.0.0.1:" + std::to_string(udpPort) + "\n");
+                                "plugin.test-echo.udp_listen = 127.0.0.1:" + std::to_string(udpPort) + "\n" + extra);
         process = std::make_unique<test::DaemonProcess>(config);
         CPPUNIT_ASSERT_MESSAGE(process->log(), process->waitForLog("started with 1 plugin", std::chrono::seconds(10)));
     }
@@ -47,6 +47,7 @@ class DaemonDeliveryTest : public CppUnit::TestFixture {
     CPPUNIT_TEST_SUITE(DaemonDeliveryTest);
     CPPUNIT_TEST(testUdpAndHttpEventsBecomeJsonLines);
     CPPUNIT_TEST(testSigtermWritesEverythingAcceptedAndExitsZero);
+    CPPUNIT_TEST(testSeveralUdpThreadsShareTheSocketAndLoseNothing);
     CPPUNIT_TEST(testBadInputIsAnsweredAndDaemonKeepsServing);
     CPPUNIT_TEST(testSecondDaemonOnTheSamePortsIsRefused);
     CPPUNIT_TEST_SUITE_END();
@@ -97,6 +98,23 @@ public:
         for (const auto& e : written) udpWritten += e.find("\"u") != std::string::npos;
         CPPUNIT_ASSERT_EQUAL_MESSAGE(d.process->log(), size_t(300), udpWritten);
         CPPUNIT_ASSERT_MESSAGE(d.process->log(), d.process->log().find("drained") != std::string::npos);
+    }
+
+    void testSeveralUdpThreadsShareTheSocketAndLoseNothing()
+    {
+        Daemon d("ingress.udp.threads = 4\n");
+        std::set<std::string> sent;
+        for (int i = 0; i < 2000; ++i) {
+            std::string id = "t" + std::to_string(i);
+            test::sendUdp(d.udpPort, event(id));
+            sent.insert(event(id));
+        }
+        CPPUNIT_ASSERT_MESSAGE(d.process->log(), test::waitUntil([&] { return test::readLines(d.output).size() >= 2000; },
+                                                                 std::chrono::seconds(20)));
+        CPPUNIT_ASSERT_EQUAL(0, d.process->stop(SIGTERM, std::chrono::seconds(5)));
+        std::vector<std::string> lines = test::readLines(d.output);
+        CPPUNIT_ASSERT_EQUAL(size_t(2000), lines.size());
+        CPPUNIT_ASSERT(std::set<std::string>(lines.begin(), lines.end()) == sent);
     }
 
     void testBadInputIsAnsweredAndDaemonKeepsServing()

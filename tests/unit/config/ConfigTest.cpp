@@ -99,6 +99,7 @@ public:
         CPPUNIT_ASSERT_EQUAL(std::string("only"), s.dispatch.defaultService);
         CPPUNIT_ASSERT_EQUAL(size_t(4194304), s.dispatch.services[0].maxBatchBytes);
         CPPUNIT_ASSERT_EQUAL(std::string("127.0.0.1:9386"), s.admin.listen);
+        CPPUNIT_ASSERT_EQUAL(1, s.udp.threads);
         CPPUNIT_ASSERT(!s.jobRunner.enabled);
         CPPUNIT_ASSERT(!s.allowRoot);
     }
@@ -112,16 +113,18 @@ public:
                                 "stream.s.service = missing\n"
                                 "stream.s.colour = red\n"
                                 "ingress.http.listen = nowhere\n"
+                                "ingress.udp.threads = 0\n"
                                 "jobrunner.enabled = true\n");
         std::vector<ConfigProblem> problems;
         Config::load(f.main, problems);
         std::string text = all(problems);
-        for (const std::string expected :
+        for (const std::string& expected :
              {f.main + ":service.a.max_batch_bytes: must be 1..4194304 (EventGate's body limit)",
               f.main + ":service.a.tmeout: unknown service key (did you mean service.a.timeout?)",
               f.main + ":stream.s.service: names the event service 'missing', which has no service.missing.url",
               f.main + ":stream.s.colour: unknown stream key",
               f.main + ":ingress.http.listen: not host:port: 'nowhere'",
+              f.main + ":ingress.udp.threads: must be between 1 and 64",
               f.main + ":jobrunner.secret: required when jobrunner.enabled = true"})
             CPPUNIT_ASSERT_MESSAGE(text, text.find(expected) != std::string::npos);
     }
