@@ -4,11 +4,13 @@
 #include "eventbus/PhpJson.h"
 #include "eventbus/Url.h"
 
-#include <rapidjson/document.h>
 #include <rapidjson/error/en.h>
+#include <rapidjson/reader.h>
 
 #include <algorithm>
+#include <charconv>
 #include <cstdint>
+#include <limits>
 
 namespace eventbus {
 namespace rcfeed {
@@ -20,6 +22,8 @@ constexpr char kSchema[] = "/mediawiki/recentchange/1.0.0";
 constexpr int kMaxDepth = 64;
 /// 9999-12-31T23:59:59Z: later times do not fit the four-digit years of meta.dt.
 constexpr int64_t kLastTimestamp = 253402300799;
+/// Room for "$schema" and meta, which go in front of the change's members once these are written.
+constexpr size_t kEnvelopeBytes = 320;
 
 RcFeedDecoder::Result rejected(const char* reason, std::string message) {
     RcFeedDecoder::Result r;
@@ -29,6 +33,7 @@ RcFeedDecoder::Result rejected(const char* reason, std::string message) {
 }
 
 /// The JSON part of a datagram: without the udp2log "PREFIX " and the line end UDPTransport adds.
+/// It is empty or starts with '{', so a text that parses is an object.
 std::string_view jsonPart(std::string_view datagram) {
     while (!datagram.empty() && (datagram.back() == '\n' || datagram.back() == '\r'))
         datagram.remove_suffix(1);
@@ -51,16 +56,218 @@ const char* typeName(int64_t type) {
     }
 }
 
-const rapidjson::Value* member(const rapidjson::Value& object, const char* name) {
-    const auto it = object.FindMember(name);
-    return it == object.MemberEnd() ? nullptr : &it->value;
-}
+/// A top-level member the envelope or the checks read. Like a lookup in the change after
+/// json::removeNulls, it holds the first occurrence of the name whose value is not null.
+struct Field {
+    enum Kind { Absent, String, Integer, Other };
+    Kind kind = Absent;
+    std::string_view text; ///< when String
+    int64_t number = 0;    ///< when Integer: a JSON integer that fits int64_t
 
-std::string_view view(const rapidjson::Value& s) { return {s.GetString(), s.GetStringLength()}; }
+    bool isString() const { return kind == String; }
+};
 
-rapidjson::Value stringValue(std::string_view s, rapidjson::Document::AllocatorType& alloc) {
-    return rapidjson::Value(s.data(), static_cast<rapidjson::SizeType>(s.size()), alloc);
-}
+/// SAX handler that writes the members of the change as json::encode writes them after
+/// json::removeNulls: null-valued members dropped at every depth (nulls in arrays stay), every
+/// duplicate key kept in place, "$schema" and "meta" left out for the envelope to replace, and a
+/// numeric "type" written as its name. Each top-level member is written with a leading comma: the
+/// envelope precedes them. Keeps the fields the envelope needs, and stops the parse at a nesting
+/// deeper than kMaxDepth, which also bounds the recursion of the parser.
+///
+/// Strings must stay valid until the end of the decode (in-situ parsing).
+class ChangeWriter : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, ChangeWriter> {
+public:
+    enum FieldName { Type, Title, Timestamp, TitleUrl, ServerUrl, ServerName, kFieldCount };
+
+    explicit ChangeWriter(std::string& out) : _out(out) {}
+
+    const Field& field(FieldName name) const { return _fields[name]; }
+    bool tooDeep() const { return _tooDeep; }
+    /// json::encode's message for the first value it could not encode, empty when there is none.
+    const std::string& encodeError() const { return _encodeError; }
+
+    bool Null() {
+        if (_skipDepth > 0 || _isObject[_depth]) return true;
+        if (beginValue()) _out += "null";
+        return true;
+    }
+
+    bool Bool(bool b) {
+        if (Field* f = firstOccurrence()) f->kind = Field::Other;
+        if (beginValue()) _out += b ? "true" : "false";
+        return true;
+    }
+
+    bool Int(int i) { return integer(i); }
+    bool Uint(unsigned u) { return integer(u); }
+    bool Int64(int64_t i) { return integer(i); }
+
+    bool Uint64(uint64_t u) {
+        if (u <= static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) return integer(static_cast<int64_t>(u));
+        if (Field* f = firstOccurrence()) f->kind = Field::Other;
+        if (beginValue()) appendDigits(u);
+        return true;
+    }
+
+    bool Double(double d) {
+        if (Field* f = firstOccurrence()) f->kind = Field::Other;
+        if (beginValue() && _encodeError.empty()) {
+            try {
+                json::appendDouble(_out, d);
+            } catch (const json::EncodeError& e) {
+                _encodeError = e.what();
+            }
+        }
+        return true;
+    }
+
+    bool String(const char* s, rapidjson::SizeType length, bool) {
+        const std::string_view text(s, length);
+        if (Field* f = firstOccurrence()) {
+            f->kind = Field::String;
+            f->text = text;
+        }
+        if (beginValue()) appendString(text);
+        return true;
+    }
+
+    bool Key(const char* s, rapidjson::SizeType length, bool) {
+        if (_skipDepth > 0) return true;
+        _key = std::string_view(s, length);
+        if (_depth == 1) _member = topLevelMember(_key);
+        return true;
+    }
+
+    bool StartObject() { return start(true); }
+    bool EndObject(rapidjson::SizeType) { return end('}'); }
+    bool StartArray() { return start(false); }
+    bool EndArray(rapidjson::SizeType) { return end(']'); }
+
+private:
+    /// What a top-level key means to the writer: one of the fields, an envelope key, or neither.
+    static constexpr int kEnvelopeKey = kFieldCount;
+    static constexpr int kOtherKey = kFieldCount + 1;
+
+    static int topLevelMember(std::string_view key) {
+        switch (key.size()) {
+        case 4:
+            if (key == "type") return Type;
+            if (key == "meta") return kEnvelopeKey;
+            break;
+        case 5:
+            if (key == "title") return Title;
+            break;
+        case 7:
+            if (key == "$schema") return kEnvelopeKey;
+            break;
+        case 9:
+            if (key == "timestamp") return Timestamp;
+            if (key == "title_url") return TitleUrl;
+            break;
+        case 10:
+            if (key == "server_url") return ServerUrl;
+            break;
+        case 11:
+            if (key == "server_name") return ServerName;
+            break;
+        }
+        return kOtherKey;
+    }
+
+    /// The field the current value fills: a top-level member with a field's name, not seen before
+    /// with a non-null value. Call it for non-null values only.
+    Field* firstOccurrence() {
+        if (_depth != 1 || _member >= kFieldCount || _fields[_member].kind != Field::Absent) return nullptr;
+        return &_fields[_member];
+    }
+
+    /// Writes what precedes a non-null value: the comma and, in an object, the key. False when the
+    /// value is not written (it is in or is an envelope member).
+    bool beginValue() {
+        if (_skipDepth > 0 || (_depth == 1 && _member == kEnvelopeKey)) return false;
+        if (_hasValues[_depth]) _out += ',';
+        _hasValues[_depth] = true;
+        if (_isObject[_depth]) {
+            appendString(_key);
+            _out += ':';
+        }
+        return true;
+    }
+
+    bool integer(int64_t i) {
+        const char* name = nullptr;
+        if (Field* f = firstOccurrence()) {
+            f->kind = Field::Integer;
+            f->number = i;
+            if (_member == Type) name = typeName(i);
+        }
+        if (!beginValue()) return true;
+        if (name)
+            appendString(name);
+        else
+            appendDigits(i);
+        return true;
+    }
+
+    bool start(bool isObject) {
+        if (_depth == kMaxDepth) {
+            _tooDeep = true;
+            return false;
+        }
+        if (_depth == 0) {
+            // The change itself: the envelope writes its braces, and its first member.
+            _depth = 1;
+            _isObject[1] = true;
+            _hasValues[1] = true;
+            return true;
+        }
+        if (Field* f = firstOccurrence()) f->kind = Field::Other;
+        const bool written = beginValue();
+        ++_depth;
+        if (!written) {
+            if (_skipDepth == 0) _skipDepth = _depth;
+            return true;
+        }
+        _isObject[_depth] = isObject;
+        _hasValues[_depth] = false;
+        _out += isObject ? '{' : '[';
+        return true;
+    }
+
+    bool end(char bracket) {
+        if (_skipDepth == _depth) _skipDepth = 0;
+        else if (_skipDepth == 0 && _depth > 1) _out += bracket;
+        --_depth;
+        return true;
+    }
+
+    void appendString(std::string_view s) {
+        if (!_encodeError.empty()) return;
+        try {
+            json::appendString(_out, s);
+        } catch (const json::EncodeError& e) {
+            _encodeError = e.what();
+        }
+    }
+
+    template <typename Integer> void appendDigits(Integer i) {
+        char digits[24];
+        const auto r = std::to_chars(digits, digits + sizeof digits, i);
+        _out.append(digits, r.ptr);
+    }
+
+    std::string& _out;
+    int _depth = 0;
+    /// Depth of the envelope member being skipped, 0 when none is.
+    int _skipDepth = 0;
+    bool _tooDeep = false;
+    bool _isObject[kMaxDepth + 1] = {};
+    bool _hasValues[kMaxDepth + 1] = {};
+    std::string_view _key;
+    int _member = kOtherKey; ///< what the last top-level key is
+    Field _fields[kFieldCount];
+    std::string _encodeError;
+};
 
 } // namespace
 
@@ -76,72 +283,80 @@ RcFeedDecoder::Result RcFeedDecoder::decode(std::string_view datagram) const {
     // RapidJSON stops at a NUL byte as if the input ended there; JSON text never contains one.
     if (body.find('\0') != std::string_view::npos) return rejected("malformed_json", "NUL byte in the datagram");
 
-    if (json::nestsDeeperThan(body, kMaxDepth))
+    // In situ: the strings the writer keeps are decoded into this copy, not into allocations.
+    std::string text(body);
+    Result result;
+    result.json.reserve(kEnvelopeBytes + _stream.size() + body.size());
+    ChangeWriter change(result.json);
+    rapidjson::InsituStringStream input(&text[0]);
+    rapidjson::Reader reader;
+    const rapidjson::ParseResult parsed = reader.Parse<rapidjson::kParseInsituFlag>(input, change);
+    // The writer sees nesting only as far as the text is valid; the limit applies to all of it,
+    // and comes first, as when it was checked before parsing.
+    if (change.tooDeep() || (parsed.IsError() && json::nestsDeeperThan(body, kMaxDepth)))
         return rejected("too_deep", "JSON nests deeper than " + std::to_string(kMaxDepth) + " levels");
+    if (parsed.IsError())
+        return rejected("malformed_json", std::string("invalid JSON at offset ") + std::to_string(parsed.Offset()) +
+                                              ": " + rapidjson::GetParseError_En(parsed.Code()));
 
-    rapidjson::Document change;
-    change.Parse(body.data(), body.size());
-    if (change.HasParseError())
-        return rejected("malformed_json", std::string("invalid JSON at offset ") +
-                                              std::to_string(change.GetErrorOffset()) + ": " +
-                                              rapidjson::GetParseError_En(change.GetParseError()));
-    if (!change.IsObject()) return rejected("not_recentchange", "the JSON is not an object");
-    auto& alloc = change.GetAllocator();
-    // First, because erasing members moves the others: the pointers taken below stay valid.
-    json::removeNulls(change);
-
-    const auto typeMember = change.FindMember("type");
-    rapidjson::Value* type = typeMember == change.MemberEnd() ? nullptr : &typeMember->value;
-    if (type && type->IsInt64()) {
-        const char* name = typeName(type->GetInt64());
-        if (!name) return rejected("not_recentchange", "unknown numeric \"type\" " + std::to_string(type->GetInt64()));
-        type->SetString(rapidjson::StringRef(name));
+    const Field& type = change.field(ChangeWriter::Type);
+    std::string_view typeText = type.text;
+    if (type.kind == Field::Integer) {
+        const char* name = typeName(type.number);
+        if (!name) return rejected("not_recentchange", "unknown numeric \"type\" " + std::to_string(type.number));
+        typeText = name;
+    } else if (!type.isString()) {
+        typeText = {};
     }
-    if (!type || !type->IsString() || type->GetStringLength() == 0)
-        return rejected("not_recentchange", "missing or invalid \"type\"");
-    const rapidjson::Value* title = member(change, "title");
-    if (!title || !title->IsString()) return rejected("not_recentchange", "missing or non-string \"title\"");
-    const rapidjson::Value* timestamp = member(change, "timestamp");
-    if (!timestamp || !timestamp->IsInt64() || timestamp->GetInt64() < 0 || timestamp->GetInt64() > kLastTimestamp)
+    if (typeText.empty()) return rejected("not_recentchange", "missing or invalid \"type\"");
+    const Field& title = change.field(ChangeWriter::Title);
+    if (!title.isString()) return rejected("not_recentchange", "missing or non-string \"title\"");
+    const Field& timestamp = change.field(ChangeWriter::Timestamp);
+    if (timestamp.kind != Field::Integer || timestamp.number < 0 || timestamp.number > kLastTimestamp)
         return rejected("not_recentchange", "missing or out-of-range integer \"timestamp\"");
-    const rapidjson::Value* titleUrl = member(change, "title_url");
-    const rapidjson::Value* serverUrl = member(change, "server_url");
-    if (!(titleUrl && titleUrl->IsString()) && !(serverUrl && serverUrl->IsString()))
+    const Field& titleUrl = change.field(ChangeWriter::TitleUrl);
+    const Field& serverUrl = change.field(ChangeWriter::ServerUrl);
+    if (!titleUrl.isString() && !serverUrl.isString())
         return rejected("not_recentchange", "neither \"title_url\" nor \"server_url\" is a string");
-    const rapidjson::Value* serverName = member(change, "server_name");
+    const Field& serverName = change.field(ChangeWriter::ServerName);
 
     // meta as EventFactory orders it (uri, request_id, id, domain, stream), plus the dt EventGate
     // needs. The feed carries no request id, so request_id is left out rather than invented.
-    Result result;
+    // The envelope's strings are encoded before the members, so an invalid one is reported first,
+    // as json::encode of the whole event would.
     result.id = uuidV4();
-    rapidjson::Value meta(rapidjson::kObjectType);
-    if (titleUrl && titleUrl->IsString()) {
-        meta.AddMember("uri", stringValue(view(*titleUrl), alloc), alloc);
-    } else {
-        std::string dbKey(view(*title));
-        std::replace(dbKey.begin(), dbKey.end(), ' ', '_');
-        meta.AddMember("uri", stringValue(articleUrl(view(*serverUrl), _articlePath, dbKey), alloc), alloc);
-    }
-    meta.AddMember("id", stringValue(result.id, alloc), alloc);
-    if (serverName && serverName->IsString() && serverName->GetStringLength() > 0)
-        meta.AddMember("domain", stringValue(view(*serverName), alloc), alloc);
-    meta.AddMember("stream", rapidjson::StringRef(_stream.data(), _stream.size()), alloc);
-    meta.AddMember("dt", stringValue(formatDt(timestamp->GetInt64()), alloc), alloc);
-
-    rapidjson::Value event(rapidjson::kObjectType);
-    event.AddMember("$schema", rapidjson::StringRef(kSchema), alloc);
-    event.AddMember("meta", meta, alloc);
-    for (auto& m : change.GetObject()) {
-        const std::string_view key = view(m.name);
-        if (key == "$schema" || key == "meta") continue;
-        event.AddMember(m.name, m.value, alloc);
-    }
-
+    std::string envelope;
+    envelope.reserve(kEnvelopeBytes + _stream.size());
+    envelope += "{\"$schema\":\"";
+    envelope += kSchema;
+    envelope += "\",\"meta\":{\"uri\":";
     try {
-        result.json = json::encode(event);
+        if (titleUrl.isString()) {
+            json::appendString(envelope, titleUrl.text);
+        } else {
+            std::string dbKey(title.text);
+            std::replace(dbKey.begin(), dbKey.end(), ' ', '_');
+            json::appendString(envelope, articleUrl(serverUrl.text, _articlePath, dbKey));
+        }
+        envelope += ",\"id\":\"";
+        envelope += result.id;
+        envelope += '"';
+        if (serverName.isString() && !serverName.text.empty()) {
+            envelope += ",\"domain\":";
+            json::appendString(envelope, serverName.text);
+        }
+        envelope += ",\"stream\":";
+        json::appendString(envelope, _stream);
     } catch (const json::EncodeError& e) {
         return rejected("invalid_utf8", e.what());
     }
+    if (!change.encodeError().empty()) return rejected("invalid_utf8", change.encodeError());
+    envelope += ",\"dt\":\"";
+    envelope += formatDt(timestamp.number);
+    envelope += "\"}";
+
+    result.json.insert(0, envelope);
+    result.json += '}';
     return result;
 }
 
