@@ -231,6 +231,25 @@ void appendString(std::string& out, std::string_view s) {
     out += '"';
 }
 
+bool encodesVerbatim(std::string_view s) {
+    // Printable ASCII is the common case: tested in words, in which each byte counts on its own.
+    constexpr uint64_t kSpaces = 0x2020202020202020ULL;
+    uint64_t word;
+    if (s.size() < 8) {
+        word = kSpaces;
+        for (char c : s) word = word << 8 | static_cast<unsigned char>(c);
+        return isPlainAsciiWord(word) || plainRunEnd(s, 0) == s.size();
+    }
+    size_t i = 0;
+    for (; i + 8 < s.size(); i += 8) {
+        std::memcpy(&word, s.data() + i, 8);
+        if (!isPlainAsciiWord(word)) return plainRunEnd(s, i) == s.size();
+    }
+    // The last word ends with s, overlapping the one before.
+    std::memcpy(&word, s.data() + s.size() - 8, 8);
+    return isPlainAsciiWord(word) || plainRunEnd(s, i) == s.size();
+}
+
 void appendDouble(std::string& out, double d) {
     if (!std::isfinite(d)) throw EncodeError("Inf and NaN cannot be JSON encoded");
     // Shortest round-trip digits in scientific form give the digit string and the exponent;

@@ -37,6 +37,10 @@ std::string encodeAsPhpRoundTrip(const rapidjson::Value& v);
 void appendString(std::string& out, std::string_view s);
 /// Appends a double as PHP writes it with serialize_precision = -1.
 void appendDouble(std::string& out, double d);
+/// True when appendString writes s between its quotes unchanged (no quote, backslash, control
+/// character, invalid UTF-8, U+2028 or U+2029): a caller holding a JSON literal of s without
+/// escapes can then copy the literal instead of encoding s again.
+bool encodesVerbatim(std::string_view s);
 
 /// True when the JSON text nests arrays and objects deeper than limit. Check it before a DOM
 /// parse of outside bytes: RapidJSON's parser and the tree walks here recurse once per level, so

@@ -131,8 +131,8 @@ public:
         CPPUNIT_ASSERT(!isValidUtf8("\xE2\x82"));
     }
 
-    // appendString copies runs of plain bytes 8 at a time: every kind of byte needing attention
-    // must be found wherever it falls in or across those words.
+    // appendString copies runs of plain bytes 8 at a time, and encodesVerbatim tests them so: every
+    // kind of byte needing attention must be found wherever it falls in or across those words.
     void testLongRunsAndEscapesAtEveryOffset() {
         const struct {
             std::string raw;
@@ -151,9 +151,12 @@ public:
                         '"' + std::string(before, 'a') + special.encoded + std::string(after, 'b') + '"';
                     CPPUNIT_ASSERT_EQUAL(expected, stringText(raw));
                     CPPUNIT_ASSERT(eventbus::json::isValidUtf8(raw));
+                    CPPUNIT_ASSERT_EQUAL(special.raw == special.encoded, eventbus::json::encodesVerbatim(raw));
                 }
             }
         }
+        for (size_t length = 0; length <= 24; ++length)
+            CPPUNIT_ASSERT(eventbus::json::encodesVerbatim(std::string(length, '/')));
         const std::string longRun(5000, 'x');
         CPPUNIT_ASSERT_EQUAL('"' + longRun + "\\n" + longRun + '"', stringText(longRun + "\n" + longRun));
     }
@@ -168,6 +171,7 @@ public:
                     CPPUNIT_ASSERT_THROW(eventbus::json::appendString(out, raw), EncodeError);
                     CPPUNIT_ASSERT_EQUAL(std::string("keep"), out);
                     CPPUNIT_ASSERT(!eventbus::json::isValidUtf8(raw));
+                    CPPUNIT_ASSERT(!eventbus::json::encodesVerbatim(raw));
                 }
             }
         }
