@@ -56,6 +56,24 @@ const char* typeName(int64_t type) {
     }
 }
 
+/// Where the parser decodes strings in place: a copy of the JSON text, whose strings can be found
+/// at the same offsets in the original.
+struct InSituText {
+    const char* decoded;
+    const char* original;
+
+    /// Appends json::appendString's encoding of s, a string decoded in place: a copy of its literal
+    /// when the literal is the same bytes (without a backslash before its closing quote it has
+    /// no escapes) and appendString would write them unchanged.
+    void appendString(std::string& out, std::string_view s) const {
+        const char* literal = original + (s.data() - decoded);
+        if (literal[s.size()] == '"' && json::encodesVerbatim(std::string_view(literal, s.size())))
+            out.append(literal - 1, s.size() + 2);
+        else
+            json::appendString(out, s);
+    }
+};
+
 /// A top-level member the envelope or the checks read. Like a lookup in the change after
 /// json::removeNulls, it holds the first occurrence of the name whose value is not null.
 struct Field {
@@ -74,12 +92,12 @@ struct Field {
 /// envelope precedes them. Keeps the fields the envelope needs, and stops the parse at a nesting
 /// deeper than kMaxDepth, which also bounds the recursion of the parser.
 ///
-/// Strings must stay valid until the end of the decode (in-situ parsing).
+/// Strings must stay valid until the end of the decode: the parse is in situ.
 class ChangeWriter : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, ChangeWriter> {
 public:
     enum FieldName { Type, Title, Timestamp, TitleUrl, ServerUrl, ServerName, kFieldCount };
 
-    explicit ChangeWriter(std::string& out) : _out(out) {}
+    ChangeWriter(std::string& out, const InSituText& text) : _out(out), _text(text) {}
 
     const Field& field(FieldName name) const { return _fields[name]; }
     bool tooDeep() const { return _tooDeep; }
@@ -127,7 +145,7 @@ public:
             f->kind = Field::String;
             f->text = text;
         }
-        if (beginValue()) appendString(text);
+        if (beginValue()) appendDecoded(text);
         return true;
     }
 
@@ -188,7 +206,7 @@ private:
         if (_hasValues[_depth]) _out += ',';
         _hasValues[_depth] = true;
         if (_isObject[_depth]) {
-            appendString(_key);
+            appendDecoded(_key);
             _out += ':';
         }
         return true;
@@ -203,7 +221,7 @@ private:
         }
         if (!beginValue()) return true;
         if (name)
-            appendString(name);
+            json::appendString(_out, name);
         else
             appendDigits(i);
         return true;
@@ -241,10 +259,10 @@ private:
         return true;
     }
 
-    void appendString(std::string_view s) {
+    void appendDecoded(std::string_view s) {
         if (!_encodeError.empty()) return;
         try {
-            json::appendString(_out, s);
+            _text.appendString(_out, s);
         } catch (const json::EncodeError& e) {
             _encodeError = e.what();
         }
@@ -257,6 +275,7 @@ private:
     }
 
     std::string& _out;
+    const InSituText& _text;
     int _depth = 0;
     /// Depth of the envelope member being skipped, 0 when none is.
     int _skipDepth = 0;
@@ -287,7 +306,8 @@ RcFeedDecoder::Result RcFeedDecoder::decode(std::string_view datagram) const {
     std::string text(body);
     Result result;
     result.json.reserve(kEnvelopeBytes + _stream.size() + body.size());
-    ChangeWriter change(result.json);
+    const InSituText inSitu{text.data(), body.data()};
+    ChangeWriter change(result.json, inSitu);
     rapidjson::InsituStringStream input(&text[0]);
     rapidjson::Reader reader;
     const rapidjson::ParseResult parsed = reader.Parse<rapidjson::kParseInsituFlag>(input, change);
@@ -332,7 +352,7 @@ RcFeedDecoder::Result RcFeedDecoder::decode(std::string_view datagram) const {
     envelope += "\",\"meta\":{\"uri\":";
     try {
         if (titleUrl.isString()) {
-            json::appendString(envelope, titleUrl.text);
+            inSitu.appendString(envelope, titleUrl.text);
         } else {
             std::string dbKey(title.text);
             std::replace(dbKey.begin(), dbKey.end(), ' ', '_');
@@ -343,7 +363,7 @@ RcFeedDecoder::Result RcFeedDecoder::decode(std::string_view datagram) const {
         envelope += '"';
         if (serverName.isString() && !serverName.text.empty()) {
             envelope += ",\"domain\":";
-            json::appendString(envelope, serverName.text);
+            inSitu.appendString(envelope, serverName.text);
         }
         envelope += ",\"stream\":";
         json::appendString(envelope, _stream);

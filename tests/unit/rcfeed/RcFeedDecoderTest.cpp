@@ -18,11 +18,17 @@ class RcFeedDecoderTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(testUriFromArticlePathWithoutTitleUrl);
     CPPUNIT_TEST(testEscapesAndAstralCharacters);
     CPPUNIT_TEST(testEnvelopeKeysInTheChangeAreReplaced);
+    CPPUNIT_TEST(testDuplicateKeysStayAndTheFirstNonNullCounts);
+    CPPUNIT_TEST(testNullsDroppedFromObjectsAtEveryDepthKeptInArrays);
+    CPPUNIT_TEST(testNumbersAsPhpWritesThem);
+    CPPUNIT_TEST(testStringsReencodedOnlyWhereTheLiteralDiffers);
     CPPUNIT_TEST(testMalformedJson);
     CPPUNIT_TEST(testTruncatedDatagram);
     CPPUNIT_TEST(testNotAChange);
     CPPUNIT_TEST(testOversized);
     CPPUNIT_TEST(testTooDeep);
+    CPPUNIT_TEST(testNestingLimitIsExactly64);
+    CPPUNIT_TEST(testNestingLimitCoversTheWholeText);
     CPPUNIT_TEST(testInvalidUtf8);
     CPPUNIT_TEST(testEventsPassSchemaValidation);
     CPPUNIT_TEST_SUITE_END();
@@ -97,6 +103,40 @@ public:
             json);
     }
 
+    // As a lookup after removing nulls from a DOM found them: every occurrence of a key is written,
+    // the first non-null one is what the checks and the envelope read, and only that "type" is
+    // turned into a name. Envelope keys go however they are spelled.
+    void testDuplicateKeysStayAndTheFirstNonNullCounts() {
+        EventFixtures::assertEvent(
+            R"({"$schema":"/mediawiki/recentchange/1.0.0","meta":{"uri":"u","id":"@ID@","stream":"mediawiki.recentchange","dt":"1970-01-01T00:00:01Z"},"type":"edit","title":"X","title":5,"title_url":"u","timestamp":1,"timestamp":"x","type":3})",
+            decodeOk(R"({"type":null,"type":"edit","$schema":"/x","title":"X","title":5,"title_url":"u","timestamp":1,"timestamp":"x","type":3,"\u0024schema":1,"meta":[1]})"));
+        const std::string json = decodeOk(R"({"type":1,"type":3,"title":"X","title_url":"u","timestamp":1})");
+        CPPUNIT_ASSERT(json.find(R"("type":"new","type":3,)") != std::string::npos);
+        assertRejected("not_recentchange", R"({"type":true,"type":"edit","title":"X","title_url":"u","timestamp":1})");
+        assertRejected("not_recentchange", R"({"type":"edit","title":"X","title_url":"u","timestamp":null,"timestamp":1.0,"timestamp":1})");
+    }
+
+    void testNullsDroppedFromObjectsAtEveryDepthKeptInArrays() {
+        const std::string json = decodeOk(
+            R"({"type":"edit","title":"X","title_url":"u","timestamp":1,"a":{"b":null,"c":[null,{"d":null}],"e":{}},"f":[],"g":null})");
+        CPPUNIT_ASSERT(json.find(R"("timestamp":1,"a":{"c":[null,{}],"e":{}},"f":[]})") != std::string::npos);
+    }
+
+    void testNumbersAsPhpWritesThem() {
+        const std::string json = decodeOk(
+            R"({"type":"edit","title":"X","title_url":"u","timestamp":1,"n":[1.5,1e25,-0,18446744073709551615,9223372036854775808,-9223372036854775808,1e-7,10.0,0.1]})");
+        CPPUNIT_ASSERT(json.find(R"("n":[1.5,1.0e+25,0,18446744073709551615,9223372036854775808,-9223372036854775808,1.0e-7,10,0.1]})") !=
+                       std::string::npos);
+    }
+
+    // Literals without escapes are copied, the others decoded and encoded again: both must give
+    // what json::encode gives for the decoded string, keys included.
+    void testStringsReencodedOnlyWhereTheLiteralDiffers() {
+        const std::string json = decodeOk("{\"type\":\"edit\",\"title\":\"X\",\"title_url\":\"u\",\"timestamp\":1,"
+                                          "\"k\\u0065y\":\"\\/caf\xC3\xA9 \xE2\x80\xA8 \x7F\",\"caf\xC3\xA9\":\"a/b\"}");
+        CPPUNIT_ASSERT(json.find("\"key\":\"/caf\xC3\xA9 \\u2028 \x7F\",\"caf\xC3\xA9\":\"a/b\"}") != std::string::npos);
+    }
+
     void testMalformedJson() {
         assertRejected("malformed_json", "");
         assertRejected("malformed_json", "\n");
@@ -141,6 +181,27 @@ public:
         CPPUNIT_ASSERT(json.find(std::string(63, '[')) != std::string::npos);
     }
 
+    // 64 levels, the change itself included, are the most; nesting inside "meta", which the event
+    // replaces, counts too.
+    void testNestingLimitIsExactly64() {
+        const std::string change = R"({"type":"edit","title":"X","title_url":"u","timestamp":1,)";
+        const std::string deepest = decodeOk(change + R"("a":)" + nested(63) + "}");
+        CPPUNIT_ASSERT(deepest.find(nested(63)) != std::string::npos);
+        assertRejected("too_deep", change + R"("a":)" + nested(64) + "}");
+        decodeOk(change + R"("meta":)" + nested(63) + "}");
+        assertRejected("too_deep", change + R"("meta":)" + nested(64) + "}");
+        assertRejected("too_deep", change + R"("a":)" + std::string(64, '[') + std::string(64, ']') + "}");
+    }
+
+    // The limit holds for all of the text, as when it was checked before parsing: deep nesting
+    // after a syntax error or after the object is "too_deep", not "malformed_json".
+    void testNestingLimitCoversTheWholeText() {
+        assertRejected("too_deep", R"({"type":"edit","title":x,"a":)" + std::string(70, '['));
+        assertRejected("too_deep", R"({"type":"edit"} )" + std::string(70, '['));
+        assertRejected("malformed_json", R"({"type":"edit","title":x,"a":)" + std::string(63, '['));
+        assertRejected("malformed_json", R"({"a":"[[[[)" + std::string(70, '[') + "\"");
+    }
+
     void testInvalidUtf8() {
         assertRejected("invalid_utf8", "{\"type\":\"edit\",\"title\":\"\xFF\xFE\",\"title_url\":\"u\",\"timestamp\":1}");
         assertRejected("invalid_utf8", "{\"type\":\"edit\",\"title\":\"X\",\"title_url\":\"u\",\"timestamp\":1,\"\xC3\":1}");
@@ -158,6 +219,16 @@ private:
         R"({"$schema":"/mediawiki/recentchange/1.0.0","meta":{"uri":"https://en.wikipedia.org/wiki/Caf%C3%A9_au_lait","id":"@ID@","domain":"en.wikipedia.org","stream":"mediawiki.recentchange","dt":"2024-07-01T12:00:00Z"},"id":1784512345,"type":"edit","namespace":0,"title":"Café au lait","title_url":"https://en.wikipedia.org/wiki/Caf%C3%A9_au_lait","comment":"/* History */ fix typo & <ref> format","timestamp":1719835200,"user":"ExampleUser","bot":false,"notify_url":"https://en.wikipedia.org/w/index.php?diff=1232000001&oldid=1231999000&rcid=1784512345","minor":true,"patrolled":false,"length":{"old":10234,"new":10236},"revision":{"old":1231999000,"new":1232000001},"server_url":"https://en.wikipedia.org","server_name":"en.wikipedia.org","server_script_path":"/w","wiki":"enwiki"})";
     static constexpr const char* kLogEvent =
         R"({"$schema":"/mediawiki/recentchange/1.0.0","meta":{"uri":"https://en.wikipedia.org/wiki/Foo_bar","id":"@ID@","domain":"en.wikipedia.org","stream":"mediawiki.recentchange","dt":"2024-07-01T12:01:40Z"},"id":1784512400,"type":"log","namespace":0,"title":"Foo bar","title_url":"https://en.wikipedia.org/wiki/Foo_bar","comment":"[[WP:CSD#G7|G7]]: One author who has requested deletion","timestamp":1719835300,"user":"AdminUser","bot":false,"log_id":158000001,"log_type":"delete","log_action":"delete","log_params":[],"log_action_comment":"deleted &quot;[[Foo bar]]&quot;: [[WP:CSD#G7|G7]]: One author who has requested deletion","server_url":"https://en.wikipedia.org","server_name":"en.wikipedia.org","server_script_path":"/w","wiki":"enwiki"})";
+
+    /// levels arrays and objects nested in one another, innermost holding a 1.
+    static std::string nested(int levels) {
+        std::string open, close;
+        for (int i = 0; i < levels; ++i) {
+            open += i % 2 ? "[" : R"({"x":)";
+            close.insert(0, i % 2 ? "]" : "}");
+        }
+        return open + "1" + close;
+    }
 
     static std::string decodeOk(const std::string& datagram) {
         RcFeedDecoder decoder("mediawiki.recentchange", "/wiki/$1");
