@@ -17,7 +17,9 @@ namespace rcfeed {
 
 namespace {
 
-constexpr char kSchema[] = "/mediawiki/recentchange/1.0.0";
+using namespace std::string_view_literals; // appends of literals without a strlen
+
+constexpr std::string_view kSchema = "/mediawiki/recentchange/1.0.0";
 /// Deeper than any change MediaWiki sends (log_params nest a few levels at most).
 constexpr int kMaxDepth = 64;
 /// 9999-12-31T23:59:59Z: later times do not fit the four-digit years of meta.dt.
@@ -106,13 +108,13 @@ public:
 
     bool Null() {
         if (_skipDepth > 0 || _isObject[_depth]) return true;
-        if (beginValue()) _out += "null";
+        if (beginValue()) _out += "null"sv;
         return true;
     }
 
     bool Bool(bool b) {
         if (Field* f = firstOccurrence()) f->kind = Field::Other;
-        if (beginValue()) _out += b ? "true" : "false";
+        if (beginValue()) _out += b ? "true"sv : "false"sv;
         return true;
     }
 
@@ -291,7 +293,13 @@ private:
 } // namespace
 
 RcFeedDecoder::RcFeedDecoder(std::string stream, std::string articlePath)
-    : _stream(std::move(stream)), _articlePath(std::move(articlePath)) {}
+    : _stream(std::move(stream)), _articlePath(std::move(articlePath)) {
+    try {
+        json::appendString(_encodedStream, _stream);
+    } catch (const json::EncodeError& e) {
+        _streamError = e.what();
+    }
+}
 
 RcFeedDecoder::Result RcFeedDecoder::decode(std::string_view datagram) const {
     if (datagram.size() > kMaxDatagramBytes)
@@ -320,15 +328,11 @@ RcFeedDecoder::Result RcFeedDecoder::decode(std::string_view datagram) const {
                                               ": " + rapidjson::GetParseError_En(parsed.Code()));
 
     const Field& type = change.field(ChangeWriter::Type);
-    std::string_view typeText = type.text;
-    if (type.kind == Field::Integer) {
-        const char* name = typeName(type.number);
-        if (!name) return rejected("not_recentchange", "unknown numeric \"type\" " + std::to_string(type.number));
-        typeText = name;
-    } else if (!type.isString()) {
-        typeText = {};
-    }
-    if (typeText.empty()) return rejected("not_recentchange", "missing or invalid \"type\"");
+    if (type.kind == Field::Integer && !typeName(type.number))
+        return rejected("not_recentchange", "unknown numeric \"type\" " + std::to_string(type.number));
+    // A known numeric type has been written as its name.
+    if (type.kind != Field::Integer && (!type.isString() || type.text.empty()))
+        return rejected("not_recentchange", "missing or invalid \"type\"");
     const Field& title = change.field(ChangeWriter::Title);
     if (!title.isString()) return rejected("not_recentchange", "missing or non-string \"title\"");
     const Field& timestamp = change.field(ChangeWriter::Timestamp);
@@ -347,9 +351,9 @@ RcFeedDecoder::Result RcFeedDecoder::decode(std::string_view datagram) const {
     result.id = uuidV4();
     std::string envelope;
     envelope.reserve(kEnvelopeBytes + _stream.size());
-    envelope += "{\"$schema\":\"";
+    envelope += "{\"$schema\":\""sv;
     envelope += kSchema;
-    envelope += "\",\"meta\":{\"uri\":";
+    envelope += "\",\"meta\":{\"uri\":"sv;
     try {
         if (titleUrl.isString()) {
             inSitu.appendString(envelope, titleUrl.text);
@@ -358,22 +362,23 @@ RcFeedDecoder::Result RcFeedDecoder::decode(std::string_view datagram) const {
             std::replace(dbKey.begin(), dbKey.end(), ' ', '_');
             json::appendString(envelope, articleUrl(serverUrl.text, _articlePath, dbKey));
         }
-        envelope += ",\"id\":\"";
+        envelope += ",\"id\":\""sv;
         envelope += result.id;
         envelope += '"';
         if (serverName.isString() && !serverName.text.empty()) {
-            envelope += ",\"domain\":";
+            envelope += ",\"domain\":"sv;
             inSitu.appendString(envelope, serverName.text);
         }
-        envelope += ",\"stream\":";
-        json::appendString(envelope, _stream);
     } catch (const json::EncodeError& e) {
         return rejected("invalid_utf8", e.what());
     }
+    if (!_streamError.empty()) return rejected("invalid_utf8", _streamError);
+    envelope += ",\"stream\":"sv;
+    envelope += _encodedStream;
     if (!change.encodeError().empty()) return rejected("invalid_utf8", change.encodeError());
-    envelope += ",\"dt\":\"";
+    envelope += ",\"dt\":\""sv;
     envelope += formatDt(timestamp.number);
-    envelope += "\"}";
+    envelope += "\"}"sv;
 
     result.json.insert(0, envelope);
     result.json += '}';

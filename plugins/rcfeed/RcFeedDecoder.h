@@ -36,6 +36,8 @@ public:
 private:
     std::string _stream;
     std::string _articlePath;
+    std::string _encodedStream; ///< meta.stream as JSON, encoded once for all events
+    std::string _streamError;   ///< why the stream name cannot be encoded (invalid UTF-8), else empty
 };
 
 } // namespace rcfeed

@@ -54,13 +54,16 @@ size_t skipAscii(std::string_view s, size_t i) {
 }
 
 /// True when none of the 8 bytes in word needs attention in a JSON string: no quote, backslash,
-/// control character or non-ASCII byte (bit tricks that test all bytes at once).
+/// control character or non-ASCII byte (bit tricks that test all bytes at once). A byte's high
+/// bit ends up set when it is non-ASCII (word), below a space (word - spaces), or a quote or
+/// backslash (its XOR with one is 0, minus one is 0xFF). A borrow can only mark the byte above
+/// one already marked, so the answer for the word is exact.
 bool isPlainAsciiWord(uint64_t word) {
     constexpr uint64_t kOnes = 0x0101010101010101ULL;
     constexpr uint64_t kHighBits = 0x8080808080808080ULL;
-    const auto hasZeroByte = [](uint64_t v) { return (v - kOnes) & ~v & kHighBits; };
-    const uint64_t belowSpace = (word - kOnes * 0x20) & ~word & kHighBits;
-    return ((word & kHighBits) | belowSpace | hasZeroByte(word ^ (kOnes * '"')) | hasZeroByte(word ^ (kOnes * '\\'))) == 0;
+    const uint64_t marked = word | (word - kOnes * ' ') | ((word ^ (kOnes * '"')) - kOnes) |
+                            ((word ^ (kOnes * '\\')) - kOnes);
+    return (marked & kHighBits) == 0;
 }
 
 /// U+2028 and U+2029 are valid JSON but break JavaScript, so PHP escapes them.
