@@ -2,6 +2,7 @@
 
 #include "SpoolDatabase.h"
 #include "SpoolError.h"
+#include "SpoolRecords.h"
 #include "SpoolStatement.h"
 
 #include <Poco/DateTimeFormatter.h>
@@ -79,13 +80,10 @@ SpoolInspector::Stats SpoolInspector::stats(const std::string& service) const
     stats.service = service;
     stats.file = path(service);
     SpoolDatabase db(stats.file, service, false);
-    SpoolStatement events(db.handle(),
-        "SELECT count(*), coalesce(sum(length(body)), 0), coalesce(min(ingress_us), 0) FROM events");
-    events.step();
-    stats.events = events.integer(0);
-    stats.eventBytes = events.integer(1);
-    stats.oldestIngressUs = events.integer(2);
-    events.reset();
+    SpoolDatabase::Pending pending = db.pending();
+    stats.events = static_cast<int64_t>(pending.events);
+    stats.eventBytes = static_cast<int64_t>(pending.bodyBytes);
+    stats.oldestIngressUs = pending.oldestIngressUs;
     SpoolStatement letters(db.handle(),
         "SELECT count(*), coalesce(sum(length(CAST(body AS BLOB))), 0), coalesce(sum(requeued), 0) FROM dead_letters");
     letters.step();
@@ -127,13 +125,29 @@ SpoolInspector::Check SpoolInspector::check(const std::string& service) const
     while (integrity.step())
         check.integrity += (check.integrity.empty() ? "" : "; ") + integrity.bytes(0);
     integrity.reset();
-    SpoolStatement events(db.handle(), "SELECT body, checksum, typeof(body) = 'blob' AND typeof(checksum) = 'integer' FROM events");
-    while (events.step()) {
-        ++check.checked;
-        if (events.integer(2) == 0 || SpoolDatabase::checksum(events.bytes(0)) != events.integer(1))
-            ++check.mismatches;
+    std::vector<int64_t> settled;
+    SpoolStatement states(db.handle(), "SELECT seq FROM event_states WHERE settled = 1 ORDER BY seq");
+    while (states.step())
+        settled.push_back(states.integer(0));
+    states.reset();
+    SpoolStatement segments(db.handle(), "SELECT first_seq, count, records FROM segments ORDER BY first_seq");
+    while (segments.step()) {
+        int64_t first = segments.integer(0);
+        int64_t count = segments.integer(1);
+        size_t size = 0;
+        const void* data = segments.type(2) == SQLITE_BLOB ? segments.blob(2, size) : nullptr;
+        SpoolRecords::Cursor cursor(data, size);
+        bool readable = true;
+        for (int64_t seq = first; seq < first + count; ++seq) {
+            readable = readable && cursor.next();
+            if (std::binary_search(settled.begin(), settled.end(), seq))
+                continue;
+            ++check.checked;
+            if (!readable || !cursor.intact())
+                ++check.mismatches;
+        }
     }
-    events.reset();
+    segments.reset();
     return check;
 }
 

@@ -1,7 +1,7 @@
 // What an operator does with a spool folder, the daemon running or not (SQLite's WAL lets a
 // second process read and write beside it): counts and sizes, dead letters exported as JSON
 // lines, requeued or purged. The daemon takes requeued dead letters back within
-// spool.requeue_poll_ms; nothing here touches the events table, which only the daemon writes.
+// spool.requeue_poll_ms; nothing here touches the segments, which only the daemon writes.
 #ifndef EVENTBUS_HOST_SPOOLINSPECTOR_H
 #define EVENTBUS_HOST_SPOOLINSPECTOR_H
 

@@ -3,6 +3,7 @@
 #include "MetricsRegistry.h"
 #include "SpoolDatabase.h"
 #include "SpoolError.h"
+#include "SpoolRecords.h"
 #include "SpoolStatement.h"
 
 #include <Poco/DateTimeFormat.h>
@@ -13,6 +14,8 @@
 #include <sqlite3.h>
 
 #include <algorithm>
+#include <cstdint>
+#include <iterator>
 
 namespace eventbus {
 
@@ -28,10 +31,10 @@ const std::string STORED_BYTES = "eventbus_spool_bytes";
 
 /// The window holds at most this many pending events; beyond, new events are only counted.
 const size_t WINDOW_CAPACITY = 65536;
-/// Below this many, take() loads the next REFILL_ROWS of the tail.
+/// Below this many, take() loads the next segments of the tail, at least REFILL_EVENTS events.
 const size_t REFILL_LOW = 4096;
-const size_t REFILL_ROWS = 8192;
-/// take() reads bodies in chunks of this many rows.
+const size_t REFILL_EVENTS = 8192;
+/// take() reads bodies in chunks of this many events.
 const size_t TAKE_CHUNK = 256;
 /// What one index entry costs in memory (the map node around it).
 const size_t ENTRY_MEMORY = 96;
@@ -63,19 +66,19 @@ struct SpoolQueue::WriterStatements {
         : begin(db, "BEGIN IMMEDIATE")
         , commit(db, "COMMIT")
         , rollback(db, "ROLLBACK")
-        , insert(db, "INSERT INTO events (seq, stream, type, id, client_ip, plugin, ingress_us, attempts, body, checksum) "
-                     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)")
-        , remove(db, "DELETE FROM events WHERE seq = ?1")
-        , removeRange(db, "DELETE FROM events WHERE seq >= ?1 AND seq <= ?2")
+        , insert(db, SpoolDatabase::INSERT_SEGMENT)
+        , drop(db, "DELETE FROM segments WHERE first_seq = ?1")
+        , dropStates(db, "DELETE FROM event_states WHERE seq >= ?1 AND seq < ?2")
+        , settle(db, "INSERT INTO event_states (seq, settled) VALUES (?1, 1) ON CONFLICT (seq) DO UPDATE SET settled = 1")
+        , attempts(db, "INSERT INTO event_states (seq, attempts) VALUES (?1, ?2) "
+                       "ON CONFLICT (seq) DO UPDATE SET attempts = excluded.attempts")
+        , segment(db, "SELECT records FROM segments WHERE first_seq = ?1")
         , bury(db, "INSERT INTO dead_letters (seq, stream, type, id, client_ip, plugin, ingress_us, attempts, body, checksum, "
-                   "reason, dead_at_us) SELECT seq, stream, type, id, client_ip, plugin, ingress_us, attempts, body, checksum, "
-                   "?2, ?3 FROM events WHERE seq = ?1")
+                   "reason, dead_at_us) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)")
         , quarantine(db, "INSERT INTO quarantine (seq, stream, type, id, client_ip, plugin, ingress_us, attempts, body, checksum, "
-                         "reason, quarantined_at_us) SELECT seq, stream, type, id, client_ip, plugin, ingress_us, attempts, body, "
-                         "checksum, ?2, ?3 FROM events WHERE seq = ?1")
-        , attempts(db, "UPDATE events SET attempts = ?2 WHERE seq = ?1")
-        , requeued(db, "SELECT stream, type, id, client_ip, plugin, ingress_us, body, checksum, "
-                       "length(body), " + std::string(ROW_STRINGS) + " FROM dead_letters WHERE requeued = 1 ORDER BY letter")
+                         "reason, quarantined_at_us) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)")
+        , requeued(db, "SELECT stream, type, id, client_ip, plugin, ingress_us, body FROM dead_letters "
+                       "WHERE requeued = 1 ORDER BY letter")
         , unbury(db, "DELETE FROM dead_letters WHERE requeued = 1")
         , deadBytes(db, "SELECT (SELECT coalesce(sum(length(CAST(body AS BLOB)) + length(CAST(reason AS BLOB)) + "
                         + std::string(ROW_STRINGS) + " + 64), 0) FROM dead_letters) + "
@@ -84,8 +87,8 @@ struct SpoolQueue::WriterStatements {
         , dataVersion(db, "PRAGMA data_version")
     {
     }
-    SpoolStatement begin, commit, rollback, insert, remove, removeRange, bury, quarantine, attempts, requeued, unbury, deadBytes,
-        dataVersion;
+    SpoolStatement begin, commit, rollback, insert, drop, dropStates, settle, attempts, segment, bury, quarantine, requeued,
+        unbury, deadBytes, dataVersion;
 };
 
 uint64_t SpoolQueue::Entry::cost() const
@@ -95,7 +98,7 @@ uint64_t SpoolQueue::Entry::cost() const
 
 bool SpoolQueue::Work::empty() const
 {
-    return appends.empty() && acks.empty() && letters.empty() && quarantined.empty() && attempts.empty();
+    return appends.empty() && removals.empty() && attempts.empty() && settled.empty() && states.empty() && drops.empty();
 }
 
 uint64_t SpoolQueue::diskCost(const Event& event)
@@ -182,21 +185,22 @@ void SpoolQueue::open()
     // checkpoints instead; with FULL, commits fsync anyway and the default stays.
     if (!_settings.fsyncAlways())
         _writer->exec("PRAGMA wal_autocheckpoint=0");
+    // Debian builds SQLite with secure_delete on, which zeroes every deleted segment through the
+    // WAL: twice the bytes written for nothing a spool needs. FAST still clears what costs no I/O.
+    _writer->exec("PRAGMA secure_delete=FAST");
     _writes = std::make_unique<WriterStatements>(_writer->handle());
     replay();
     _reader = std::make_unique<SpoolDatabase>(_path, _service, false);
-    _readRows = std::make_unique<SpoolStatement>(_reader->handle(),
-        "SELECT seq, stream, type, id, client_ip, plugin, ingress_us, attempts, body, checksum FROM events "
-        "WHERE seq >= ?1 AND seq <= ?2 ORDER BY seq");
-    _readIndex = std::make_unique<SpoolStatement>(_reader->handle(),
-        "SELECT seq, length(body), " + std::string(ROW_STRINGS) + ", attempts, ingress_us FROM events "
-        "WHERE seq > ?1 AND seq <= ?2 ORDER BY seq LIMIT ?3");
+    _readSegments = std::make_unique<SpoolStatement>(_reader->handle(),
+        "SELECT first_seq, count, records FROM segments WHERE first_seq >= ?1 AND first_seq <= ?2 ORDER BY first_seq");
+    _readStates = std::make_unique<SpoolStatement>(_reader->handle(),
+        "SELECT seq, attempts, settled FROM event_states WHERE seq >= ?1 AND seq <= ?2 ORDER BY seq");
 }
 
 void SpoolQueue::close()
 {
-    _readIndex.reset();
-    _readRows.reset();
+    _readStates.reset();
+    _readSegments.reset();
     _reader.reset();
     _writes.reset();
     _writer.reset();
@@ -204,19 +208,13 @@ void SpoolQueue::close()
 
 void SpoolQueue::replay()
 {
-    // Reading every row's sizes also walks the whole table, so a damaged page shows up here,
-    // at start, rather than in the middle of delivery.
-    SpoolStatement summary(_writer->handle(),
-        "SELECT count(*), coalesce(sum(length(body)), 0), coalesce(sum(" + std::string(ROW_STRINGS) + "), 0), "
-        "coalesce(min(seq), 0), coalesce(max(seq), 0), coalesce(min(ingress_us), 0) FROM events");
-    summary.step();
-    size_t count = static_cast<size_t>(summary.integer(0));
-    uint64_t bodies = static_cast<uint64_t>(summary.integer(1));
-    uint64_t strings = static_cast<uint64_t>(summary.integer(2));
-    uint64_t low = static_cast<uint64_t>(summary.integer(3));
-    uint64_t high = static_cast<uint64_t>(summary.integer(4));
-    int64_t oldest = summary.integer(5);
-    summary.reset();
+    // Summing every segment also walks the whole table, so a damaged page shows up here, at
+    // start, rather than in the middle of delivery.
+    SpoolDatabase::Pending pending = _writer->pending();
+    // event_states rows belong to segments; one above the last segment would settle a new event.
+    SpoolStatement orphans(_writer->handle(), "DELETE FROM event_states WHERE seq > ?1");
+    orphans.bind(1, static_cast<int64_t>(pending.lastSeq));
+    orphans.run();
 
     _writes->deadBytes.step();
     _deadBytes = _writes->deadBytes.integer(0);
@@ -224,17 +222,18 @@ void SpoolQueue::replay()
 
     _window.clear();
     _inFlight.clear();
+    _segments.clear();
     _windowBytes = 0;
-    _tailCount = count;
-    _tailBytes = bodies;
-    _windowHigh = count ? low - 1 : high;
-    _indexedHigh = high;
-    _nextSeq = high + 1;
-    _eventBytes = static_cast<int64_t>(bodies + strings + count * SpoolDatabase::ROW_OVERHEAD);
-    if (count)
-        _log.information("spool of event service " + _service + ": replaying " + std::to_string(count) + " events ("
-            + std::to_string(bodies) + " bytes), the oldest received "
-            + Poco::DateTimeFormatter::format(Poco::Timestamp(oldest), Poco::DateTimeFormat::ISO8601_FRAC_FORMAT));
+    _tailCount = static_cast<size_t>(pending.events);
+    _tailBytes = pending.bodyBytes;
+    _windowHigh = pending.firstSeq ? pending.firstSeq - 1 : pending.lastSeq;
+    _indexedHigh = pending.lastSeq;
+    _nextSeq = pending.lastSeq + 1;
+    _eventBytes = static_cast<int64_t>(pending.bodyBytes + pending.extraBytes + pending.events * SpoolDatabase::ROW_OVERHEAD);
+    if (pending.events)
+        _log.information("spool of event service " + _service + ": replaying " + std::to_string(pending.events)
+            + " events (" + std::to_string(pending.bodyBytes) + " bytes), the oldest received "
+            + Poco::DateTimeFormatter::format(Poco::Timestamp(pending.oldestIngressUs), Poco::DateTimeFormat::ISO8601_FRAC_FORMAT));
 }
 
 bool SpoolQueue::reserve(uint64_t bytes)
@@ -257,13 +256,27 @@ void SpoolQueue::unreserve(uint64_t bytes)
 
 std::shared_ptr<SpoolQueue::AppendGroup> SpoolQueue::enqueue(std::vector<Event>&& events, uint64_t reserved)
 {
+    // Encoding here, on the appending thread, leaves the writer thread only SQLite's work.
     auto group = std::make_shared<AppendGroup>();
-    group->events = std::move(events);
     group->reserved = reserved;
+    group->entries.reserve(events.size());
+    for (const Event& event : events) {
+        if (group->segments.empty() || group->segments.back().count() == SpoolRecords::MAX_EVENTS)
+            group->segments.emplace_back();
+        group->segments.back().add(event);
+        Entry entry;
+        entry.bytes = static_cast<uint32_t>(event.json.size());
+        entry.extra = static_cast<uint32_t>(diskCost(event) - event.json.size() - SpoolDatabase::ROW_OVERHEAD);
+        entry.ingressUs = event.ingressUs;
+        group->entries.push_back(entry);
+    }
+    events.clear();
+    group->held = group->entries.size() * sizeof(Entry);
+    for (const SpoolRecords& segment : group->segments)
+        group->held += segment.blob().size();
     {
         std::lock_guard<std::mutex> lock(_mutex);
-        for (const Event& event : group->events)
-            _queuedBytes += EventStore::footprint(event);
+        _queuedBytes += group->held;
         _work.appends.push_back(group);
     }
     _workReady.notify_one();
@@ -289,6 +302,7 @@ void SpoolQueue::writeLoop()
         _workReady.wait_until(lock, nextPoll, [this] { return _stopping || !_work.empty(); });
         Work work;
         std::swap(work, _work);
+        settle(work);
         bool stopping = _stopping;
         auto now = Clock::now();
         bool poll = now >= nextPoll;
@@ -305,7 +319,7 @@ void SpoolQueue::writeLoop()
                 bool foreign = poll && changedByOthers();
                 if (!work.empty() || foreign)
                     commit(work, foreign, added, nextSeq, deadBytes);
-                unsynced = unsynced || !work.empty() || !added.empty();
+                unsynced = unsynced || !work.empty() || !added.events.empty();
             } catch (const std::exception& e) {
                 stored = false;
                 _dataVersion = -1; // look at what others changed again next time
@@ -353,62 +367,92 @@ bool SpoolQueue::changedByOthers()
     return changed;
 }
 
+void SpoolQueue::settle(Work& work)
+{
+    auto segmentOf = [this](uint64_t seq) {
+        auto found = _segments.upper_bound(seq);
+        if (found == _segments.begin())
+            return _segments.end();
+        --found;
+        return seq < found->first + found->second.count ? found : _segments.end();
+    };
+    for (auto it = work.attempts.begin(); it != work.attempts.end();) {
+        auto segment = segmentOf(it->first);
+        if (segment == _segments.end()) {
+            it = work.attempts.erase(it); // its segment is gone: nothing to remember it by
+            continue;
+        }
+        segment->second.hasStates = true;
+        ++it;
+    }
+    size_t from = work.settled.size();
+    for (Removal& removal : work.removals) {
+        auto segment = segmentOf(removal.seq);
+        if (segment != _segments.end()) {
+            removal.segment = segment->first;
+            if (segment->second.remaining)
+                --segment->second.remaining;
+        }
+        work.settled.push_back(std::move(removal));
+    }
+    work.removals.clear();
+    // A segment whose last pending event was just settled is deleted; the others remember which
+    // of their events are gone.
+    for (size_t i = from; i < work.settled.size(); ++i) {
+        const Removal& removal = work.settled[i];
+        auto segment = _segments.find(removal.segment);
+        if (segment == _segments.end())
+            continue; // gone with this work already, or never stored
+        if (segment->second.remaining == 0) {
+            work.drops.push_back({segment->first, segment->second.count, segment->second.hasStates});
+            _segments.erase(segment);
+        } else {
+            work.states.push_back(removal.seq);
+            segment->second.hasStates = true;
+        }
+    }
+}
+
+void SpoolQueue::insertSegment(const SpoolRecords& segment, uint64_t first)
+{
+    SpoolStatement& insert = _writes->insert;
+    insert.bind(1, static_cast<int64_t>(first)).bind(2, static_cast<int64_t>(segment.count()))
+        .bind(3, static_cast<int64_t>(segment.bodyBytes())).bind(4, static_cast<int64_t>(segment.extraBytes()))
+        .bind(5, segment.oldestIngressUs()).bindBlob(6, segment.blob());
+    insert.run();
+}
+
 void SpoolQueue::commit(Work& work, bool foreign, Added& added, uint64_t& nextSeq, int64_t& deadBytes)
 {
     WriterStatements& w = *_writes;
     w.begin.run();
     try {
         for (const auto& group : work.appends) {
-            for (const Event& event : group->events) {
-                uint64_t seq = nextSeq++;
-                int64_t checksum = SpoolDatabase::checksum(event.json);
-                w.insert.bind(1, static_cast<int64_t>(seq)).bindText(2, event.stream).bind(3, event.type)
-                    .bindText(4, event.id).bindText(5, event.clientIp).bindText(6, event.plugin)
-                    .bind(7, event.ingressUs).bind(8, 0).bindBlob(9, event.json).bind(10, checksum);
-                w.insert.run();
-                Entry entry;
-                entry.bytes = static_cast<uint32_t>(event.json.size());
-                entry.extra = static_cast<uint32_t>(diskCost(event) - event.json.size() - SpoolDatabase::ROW_OVERHEAD);
-                entry.ingressUs = event.ingressUs;
-                added.emplace_back(seq, entry);
-            }
-        }
-        // A batch is usually a run of consecutive seqs: one range delete per run.
-        std::vector<uint64_t> acked;
-        acked.reserve(work.acks.size());
-        for (const Removal& ack : work.acks)
-            acked.push_back(ack.seq);
-        std::sort(acked.begin(), acked.end());
-        for (size_t first = 0; first < acked.size();) {
-            size_t last = first;
-            while (last + 1 < acked.size() && acked[last + 1] == acked[last] + 1)
-                ++last;
-            w.removeRange.bind(1, static_cast<int64_t>(acked[first])).bind(2, static_cast<int64_t>(acked[last]));
-            w.removeRange.run();
-            first = last + 1;
-        }
-        int64_t now = nowUs();
-        for (const Removal& letter : work.letters) {
-            w.bury.bind(1, static_cast<int64_t>(letter.seq)).bindText(2, *letter.reason).bind(3, now);
-            w.bury.run();
-            w.remove.bind(1, static_cast<int64_t>(letter.seq));
-            w.remove.run();
-        }
-        for (const Removal& bad : work.quarantined) {
-            // A row on a damaged page cannot be copied; it is left for the start-up check, which
-            // moves a damaged file aside, rather than failing every append with it.
-            try {
-                w.quarantine.bind(1, static_cast<int64_t>(bad.seq)).bindText(2, *bad.reason).bind(3, now);
-                w.quarantine.run();
-                w.remove.bind(1, static_cast<int64_t>(bad.seq));
-                w.remove.run();
-            } catch (const SpoolError& e) {
-                logError("quarantine", "cannot quarantine event " + std::to_string(bad.seq) + ": " + e.what());
+            size_t entry = 0;
+            for (const SpoolRecords& segment : group->segments) {
+                insertSegment(segment, nextSeq);
+                added.segments.emplace_back(nextSeq, segment.count());
+                for (uint32_t i = 0; i < segment.count(); ++i)
+                    added.events.emplace_back(nextSeq++, group->entries[entry++]);
             }
         }
         for (const auto& [seq, attempts] : work.attempts) {
             w.attempts.bind(1, static_cast<int64_t>(seq)).bind(2, attempts);
             w.attempts.run();
+        }
+        // Dead letters and quarantined events are copied before their segments can go.
+        bury(work.settled, nowUs());
+        for (uint64_t seq : work.states) {
+            w.settle.bind(1, static_cast<int64_t>(seq));
+            w.settle.run();
+        }
+        for (const Drop& drop : work.drops) {
+            w.drop.bind(1, static_cast<int64_t>(drop.first));
+            w.drop.run();
+            if (drop.hasStates) {
+                w.dropStates.bind(1, static_cast<int64_t>(drop.first)).bind(2, static_cast<int64_t>(drop.first + drop.count));
+                w.dropStates.run();
+            }
         }
         int64_t requeued = 0;
         if (foreign) {
@@ -419,10 +463,9 @@ void SpoolQueue::commit(Work& work, bool foreign, Added& added, uint64_t& nextSe
             deadBytes = w.deadBytes.integer(0);
             w.deadBytes.reset();
         } else {
-            for (const Removal& removal : work.letters)
-                deadBytes += static_cast<int64_t>(removal.cost + removal.reason->size());
-            for (const Removal& removal : work.quarantined)
-                deadBytes += static_cast<int64_t>(removal.cost + removal.reason->size());
+            for (const Removal& removal : work.settled)
+                if (removal.kind != Removal::ACK)
+                    deadBytes += static_cast<int64_t>(removal.cost + removal.reason->size());
         }
         w.commit.run();
         if (requeued) {
@@ -436,25 +479,78 @@ void SpoolQueue::commit(Work& work, bool foreign, Added& added, uint64_t& nextSe
     }
 }
 
+void SpoolQueue::bury(const std::vector<Removal>& removals, int64_t now)
+{
+    WriterStatements& w = *_writes;
+    std::string records; // the segment last read, as most dead letters of a batch share one
+    uint64_t recordsOf = 0;
+    for (const Removal& removal : removals) {
+        if (removal.kind == Removal::ACK)
+            continue;
+        if (removal.segment != recordsOf) {
+            records.clear();
+            recordsOf = removal.segment;
+            // A segment on a damaged page cannot be read; the event is still recorded (with its
+            // reason, without its bytes) rather than failing every append with it.
+            try {
+                w.segment.bind(1, static_cast<int64_t>(removal.segment));
+                if (w.segment.step())
+                    records = w.segment.bytes(0);
+                w.segment.reset();
+            } catch (const SpoolError& e) {
+                logError("quarantine", "cannot read the segment of event " + std::to_string(removal.seq) + ": " + e.what());
+            }
+        }
+        SpoolRecords::Cursor cursor(records.data(), records.size());
+        bool found = removal.segment != 0 && removal.seq >= removal.segment;
+        for (uint64_t seq = removal.segment; found && seq <= removal.seq; ++seq)
+            found = cursor.next();
+        SpoolStatement& insert = removal.kind == Removal::LETTER ? w.bury : w.quarantine;
+        Event event;
+        insert.bind(1, static_cast<int64_t>(removal.seq));
+        if (found) {
+            cursor.read(event);
+            insert.bindText(2, event.stream).bind(3, event.type).bindText(4, event.id).bindText(5, event.clientIp)
+                .bindText(6, event.plugin).bind(7, event.ingressUs).bindBlob(9, event.json)
+                .bind(10, static_cast<int64_t>(cursor.storedChecksum()));
+        }
+        insert.bind(8, removal.attempts).bindText(11, *removal.reason).bind(12, now);
+        insert.run();
+    }
+}
+
 void SpoolQueue::requeue(Added& added, uint64_t& nextSeq, int64_t& requeued)
 {
     WriterStatements& w = *_writes;
+    std::vector<SpoolRecords> segments;
+    std::vector<Entry> entries;
     while (w.requeued.step()) {
-        uint64_t seq = nextSeq++;
-        std::string stream = w.requeued.bytes(0), id = w.requeued.bytes(2), clientIp = w.requeued.bytes(3);
-        std::string plugin = w.requeued.bytes(4), body = w.requeued.bytes(6);
+        Event event;
+        event.stream = w.requeued.bytes(0);
+        event.type = static_cast<int>(w.requeued.integer(1));
+        event.id = w.requeued.bytes(2);
+        event.clientIp = w.requeued.bytes(3);
+        event.plugin = w.requeued.bytes(4);
+        event.ingressUs = w.requeued.integer(5);
+        event.json = w.requeued.bytes(6);
+        if (segments.empty() || segments.back().count() == SpoolRecords::MAX_EVENTS)
+            segments.emplace_back();
+        segments.back().add(event);
         Entry entry;
-        entry.ingressUs = w.requeued.integer(5);
-        entry.bytes = static_cast<uint32_t>(w.requeued.integer(8));
-        entry.extra = static_cast<uint32_t>(w.requeued.integer(9));
-        w.insert.bind(1, static_cast<int64_t>(seq)).bindText(2, stream).bind(3, w.requeued.integer(1))
-            .bindText(4, id).bindText(5, clientIp).bindText(6, plugin).bind(7, entry.ingressUs).bind(8, 0)
-            .bindBlob(9, body).bind(10, w.requeued.integer(7));
-        w.insert.run();
-        added.emplace_back(seq, entry);
-        ++requeued;
+        entry.bytes = static_cast<uint32_t>(event.json.size());
+        entry.extra = static_cast<uint32_t>(diskCost(event) - event.json.size() - SpoolDatabase::ROW_OVERHEAD);
+        entry.ingressUs = event.ingressUs;
+        entries.push_back(entry);
     }
     w.requeued.reset();
+    size_t next = 0;
+    for (const SpoolRecords& segment : segments) {
+        insertSegment(segment, nextSeq);
+        added.segments.emplace_back(nextSeq, segment.count());
+        for (uint32_t i = 0; i < segment.count(); ++i)
+            added.events.emplace_back(nextSeq++, entries[next++]);
+    }
+    requeued = static_cast<int64_t>(entries.size());
     if (requeued)
         w.unbury.run();
 }
@@ -462,45 +558,50 @@ void SpoolQueue::requeue(Added& added, uint64_t& nextSeq, int64_t& requeued)
 void SpoolQueue::apply(Work& work, bool stored, const Added& added)
 {
     for (const auto& group : work.appends) {
-        for (const Event& event : group->events)
-            _queuedBytes -= std::min(_queuedBytes, EventStore::footprint(event));
+        _queuedBytes -= std::min(_queuedBytes, group->held);
         _reserved -= std::min(group->reserved, _reserved);
         group->done = true;
         group->stored = stored;
     }
     if (!stored) {
-        // Settlements are retried with the next transaction; appends were refused.
-        work.appends.clear();
+        // What settle() decided is retried with the next transaction; appends were refused.
         auto keep = [](auto& from, auto& to) { to.insert(to.begin(), from.begin(), from.end()); };
-        keep(work.acks, _work.acks);
-        keep(work.letters, _work.letters);
-        keep(work.quarantined, _work.quarantined);
         keep(work.attempts, _work.attempts);
+        keep(work.settled, _work.settled);
+        keep(work.states, _work.states);
+        keep(work.drops, _work.drops);
         return;
     }
-    for (const auto& [seq, entry] : added) {
-        _eventBytes += static_cast<int64_t>(entry.cost());
-        addPending(seq, entry);
+    size_t next = 0;
+    for (const auto& [first, count] : added.segments) {
+        addPending(first, count, &added.events[next]);
+        next += count;
     }
-    for (const Removal& removal : work.acks)
-        _eventBytes -= static_cast<int64_t>(removal.cost);
-    for (const Removal& removal : work.letters)
-        _eventBytes -= static_cast<int64_t>(removal.cost);
-    for (const Removal& removal : work.quarantined)
+    for (const auto& [seq, entry] : added.events)
+        _eventBytes += static_cast<int64_t>(entry.cost());
+    for (const Removal& removal : work.settled)
         _eventBytes -= static_cast<int64_t>(removal.cost);
 }
 
-void SpoolQueue::addPending(uint64_t seq, const Entry& entry)
+void SpoolQueue::addPending(uint64_t first, uint32_t count, const std::pair<uint64_t, Entry>* entries)
 {
+    uint64_t last = first + count - 1;
     if (_tailCount == 0 && _window.size() < WINDOW_CAPACITY) {
-        _window.emplace_hint(_window.end(), seq, entry);
-        _windowBytes += entry.bytes;
-        _windowHigh = seq;
+        for (uint32_t i = 0; i < count; ++i) {
+            _window.emplace_hint(_window.end(), entries[i].first, entries[i].second);
+            _windowBytes += entries[i].second.bytes;
+        }
+        Segment segment;
+        segment.count = count;
+        segment.remaining = count;
+        _segments.emplace_hint(_segments.end(), first, segment);
+        _windowHigh = last;
     } else {
-        ++_tailCount;
-        _tailBytes += entry.bytes;
+        _tailCount += count;
+        for (uint32_t i = 0; i < count; ++i)
+            _tailBytes += entries[i].second.bytes;
     }
-    _indexedHigh = seq;
+    _indexedHigh = last;
 }
 
 void SpoolQueue::refill()
@@ -517,86 +618,141 @@ void SpoolQueue::refill()
         tailCount = _tailCount;
         tailBytes = _tailBytes;
     }
-    // The writer only adds above `to` meanwhile (the tail is not empty), so the rows read here
-    // are exactly the oldest of the tail.
-    std::vector<std::pair<uint64_t, Entry>> rows;
-    SpoolStatement& read = *_readIndex;
-    read.bind(1, static_cast<int64_t>(from)).bind(2, static_cast<int64_t>(to)).bind(3, static_cast<int64_t>(REFILL_ROWS));
+    // The writer only adds above `to` meanwhile (the tail is not empty), and settles nothing
+    // here (nothing of the tail is in flight), so what is read here is exactly the oldest of the
+    // tail.
+    std::vector<std::pair<uint64_t, Entry>> events;
+    std::vector<std::pair<uint64_t, Segment>> segments;
+    bool complete = true;
+    uint64_t last = from;
+    SpoolStatement& read = *_readSegments;
     try {
+        read.bind(1, static_cast<int64_t>(from + 1)).bind(2, static_cast<int64_t>(to));
         while (read.step()) {
-            Entry entry;
-            entry.bytes = static_cast<uint32_t>(read.integer(1));
-            entry.extra = static_cast<uint32_t>(read.integer(2));
-            entry.attempts = static_cast<int32_t>(read.integer(3));
-            entry.ingressUs = read.integer(4);
-            rows.emplace_back(static_cast<uint64_t>(read.integer(0)), entry);
+            uint64_t first = static_cast<uint64_t>(read.integer(0));
+            Segment segment;
+            segment.count = static_cast<uint32_t>(read.integer(1));
+            segment.remaining = segment.count;
+            size_t size = 0;
+            const void* data = read.type(2) == SQLITE_BLOB ? read.blob(2, size) : nullptr;
+            SpoolRecords::Cursor cursor(data, size);
+            // Events past damage keep no sizes: take() finds them undecodable and quarantines them.
+            for (uint32_t i = 0; i < segment.count; ++i) {
+                Entry entry;
+                if (cursor.next()) {
+                    entry.bytes = cursor.bodySize();
+                    entry.extra = cursor.extraSize();
+                    entry.ingressUs = cursor.ingressUs();
+                }
+                events.emplace_back(first + i, entry);
+            }
+            segments.emplace_back(first, segment);
+            last = first + segment.count - 1;
+            if (events.size() >= REFILL_EVENTS) {
+                complete = false;
+                break;
+            }
         }
         read.reset();
+        if (!segments.empty()) {
+            SpoolStatement& states = *_readStates;
+            states.bind(1, static_cast<int64_t>(from + 1)).bind(2, static_cast<int64_t>(last));
+            auto event = events.begin();
+            auto segment = segments.begin();
+            while (states.step()) {
+                uint64_t seq = static_cast<uint64_t>(states.integer(0));
+                event = std::lower_bound(event, events.end(), seq, [](const auto& e, uint64_t s) { return e.first < s; });
+                if (event == events.end() || event->first != seq)
+                    continue;
+                while (segment + 1 != segments.end() && (segment + 1)->first <= seq)
+                    ++segment;
+                segment->second.hasStates = true;
+                if (states.integer(2)) {
+                    event->second.bytes = UINT32_MAX; // settled: left out below
+                    --segment->second.remaining;
+                } else {
+                    event->second.attempts = static_cast<int32_t>(states.integer(1));
+                }
+            }
+            states.reset();
+        }
     } catch (const SpoolError& e) {
+        read.reset();
         logError("read", std::string("cannot read the backlog: ") + e.what());
         return;
     }
     std::lock_guard<std::mutex> lock(_mutex);
+    size_t loaded = 0;
     uint64_t loadedBytes = 0;
-    for (const auto& [seq, entry] : rows) {
+    for (const auto& [seq, entry] : events) {
+        if (entry.bytes == UINT32_MAX)
+            continue;
         _window.emplace_hint(_window.end(), seq, entry);
         _windowBytes += entry.bytes;
         loadedBytes += entry.bytes;
+        ++loaded;
     }
-    if (rows.size() < REFILL_ROWS) {
+    for (const auto& [first, segment] : segments) {
+        if (segment.remaining == 0)
+            _work.drops.push_back({first, segment.count, true});
+        else
+            _segments.emplace_hint(_segments.end(), first, segment);
+    }
+    if (complete) {
         // Everything up to `to` is loaded: what remains in the tail arrived during the read.
-        if (rows.size() != tailCount)
+        if (loaded != tailCount)
             _log.warning("spool of event service " + _service + ": expected " + std::to_string(tailCount)
-                + " stored events, found " + std::to_string(rows.size()));
-        _tailCount -= tailCount;
-        _tailBytes -= tailBytes;
+                + " stored events, found " + std::to_string(loaded));
+        _tailCount -= std::min(_tailCount, tailCount);
+        _tailBytes -= std::min(_tailBytes, tailBytes);
         _windowHigh = to;
     } else {
-        _tailCount -= std::min(_tailCount, rows.size());
+        _tailCount -= std::min(_tailCount, loaded);
         _tailBytes -= std::min(_tailBytes, loadedBytes);
-        _windowHigh = rows.back().first;
+        _windowHigh = last;
     }
 }
 
-std::vector<std::optional<StoredEvent>> SpoolQueue::load(const std::vector<std::pair<uint64_t, Entry>>& candidates)
+std::vector<std::optional<StoredEvent>> SpoolQueue::load(const std::vector<std::pair<uint64_t, Entry>>& candidates,
+    uint64_t firstSegment)
 {
     std::vector<std::optional<StoredEvent>> loaded(candidates.size());
     std::vector<std::pair<size_t, std::string>> bad; // candidate index, reason
-    SpoolStatement& read = *_readRows;
-    read.bind(1, static_cast<int64_t>(candidates.front().first)).bind(2, static_cast<int64_t>(candidates.back().first));
+    SpoolStatement& read = *_readSegments;
     size_t next = 0;
     try {
+        read.bind(1, static_cast<int64_t>(firstSegment)).bind(2, static_cast<int64_t>(candidates.back().first));
         while (next < candidates.size() && read.step()) {
-            uint64_t seq = static_cast<uint64_t>(read.integer(0));
-            while (next < candidates.size() && candidates[next].first < seq) {
-                bad.emplace_back(next, "");
-                ++next;
+            uint64_t first = static_cast<uint64_t>(read.integer(0));
+            uint64_t end = first + static_cast<uint64_t>(read.integer(1));
+            while (next < candidates.size() && candidates[next].first < first)
+                bad.emplace_back(next++, "");
+            size_t size = 0;
+            const void* data = read.type(2) == SQLITE_BLOB ? read.blob(2, size) : nullptr;
+            SpoolRecords::Cursor cursor(data, size);
+            uint64_t at = first; // the seq of the record after the cursor's
+            bool readable = true;
+            for (; next < candidates.size() && candidates[next].first < end; ++next) {
+                uint64_t seq = candidates[next].first;
+                while (readable && at <= seq) {
+                    readable = cursor.next();
+                    ++at;
+                }
+                if (!readable) {
+                    bad.emplace_back(next, "undecodable row");
+                    continue;
+                }
+                if (!cursor.intact()) {
+                    bad.emplace_back(next, "checksum mismatch");
+                    continue;
+                }
+                StoredEvent stored;
+                stored.seq = seq;
+                stored.service = _service;
+                stored.attempts = candidates[next].second.attempts;
+                cursor.read(stored.event);
+                loaded[next] = std::move(stored);
             }
-            if (next == candidates.size() || candidates[next].first != seq)
-                continue; // in flight or settled, not asked for
-            bool typed = read.type(1) == SQLITE_TEXT && read.type(2) == SQLITE_INTEGER && read.type(3) == SQLITE_TEXT
-                && read.type(4) == SQLITE_TEXT && read.type(5) == SQLITE_TEXT && read.type(6) == SQLITE_INTEGER
-                && read.type(8) == SQLITE_BLOB && read.type(9) == SQLITE_INTEGER;
-            if (!typed) {
-                bad.emplace_back(next++, "undecodable row");
-                continue;
-            }
-            StoredEvent stored;
-            stored.seq = seq;
-            stored.service = _service;
-            stored.attempts = candidates[next].second.attempts;
-            stored.event.stream = read.bytes(1);
-            stored.event.type = static_cast<int>(read.integer(2));
-            stored.event.id = read.bytes(3);
-            stored.event.clientIp = read.bytes(4);
-            stored.event.plugin = read.bytes(5);
-            stored.event.ingressUs = read.integer(6);
-            stored.event.json = read.bytes(8);
-            if (SpoolDatabase::checksum(stored.event.json) != read.integer(9)) {
-                bad.emplace_back(next++, "checksum mismatch");
-                continue;
-            }
-            loaded[next++] = std::move(stored);
         }
         read.reset();
     } catch (const SpoolError& e) {
@@ -607,7 +763,7 @@ std::vector<std::optional<StoredEvent>> SpoolQueue::load(const std::vector<std::
             for (; next < candidates.size(); ++next)
                 bad.emplace_back(next, "unreadable row");
         } else {
-            // Not the rows' fault (e.g. an I/O error): they stay pending for a later take.
+            // Not the events' fault (e.g. an I/O error): they stay pending for a later take.
             std::lock_guard<std::mutex> lock(_mutex);
             for (; next < candidates.size(); ++next) {
                 auto node = _inFlight.extract(candidates[next].first);
@@ -629,14 +785,16 @@ std::vector<std::optional<StoredEvent>> SpoolQueue::load(const std::vector<std::
         auto node = _inFlight.extract(seq);
         if (node.empty())
             continue;
+        const Entry& entry = node.mapped();
         if (reason.empty()) {
             logError("vanished", "event " + std::to_string(seq) + " vanished from the spool file");
-            _eventBytes -= static_cast<int64_t>(node.mapped().cost());
+            _work.removals.push_back({Removal::ACK, seq, entry.cost(), entry.attempts, nullptr});
             continue;
         }
         logError("quarantine", "quarantining stored event " + std::to_string(seq) + ": " + reason);
         _metrics.add(QUARANTINED, {{"event_service_name", _service}});
-        _work.quarantined.push_back({seq, node.mapped().cost(), std::make_shared<const std::string>(reason)});
+        _work.removals.push_back(
+            {Removal::QUARANTINE, seq, entry.cost(), entry.attempts, std::make_shared<const std::string>(reason)});
     }
     _workReady.notify_one();
     return loaded;
@@ -649,6 +807,7 @@ std::vector<StoredEvent> SpoolQueue::take(const EventStore::Accept& accept)
     for (;;) {
         refill();
         std::vector<std::pair<uint64_t, Entry>> candidates;
+        uint64_t firstSegment = 0;
         {
             std::lock_guard<std::mutex> lock(_mutex);
             while (!_window.empty() && candidates.size() < TAKE_CHUNK) {
@@ -657,10 +816,14 @@ std::vector<StoredEvent> SpoolQueue::take(const EventStore::Accept& accept)
                 candidates.emplace_back(node.key(), node.mapped());
                 _inFlight.insert(std::move(node));
             }
+            if (!candidates.empty()) {
+                auto segment = _segments.upper_bound(candidates.front().first);
+                firstSegment = segment == _segments.begin() ? candidates.front().first : std::prev(segment)->first;
+            }
         }
         if (candidates.empty())
             break;
-        std::vector<std::optional<StoredEvent>> loaded = load(candidates);
+        std::vector<std::optional<StoredEvent>> loaded = load(candidates, firstSegment);
         size_t i = 0;
         for (; i < candidates.size(); ++i) {
             if (!loaded[i])
@@ -694,7 +857,7 @@ void SpoolQueue::ack(const std::vector<uint64_t>& seqs)
             auto found = _inFlight.find(seq);
             if (found == _inFlight.end())
                 continue;
-            _work.acks.push_back({seq, found->second.cost(), nullptr});
+            _work.removals.push_back({Removal::ACK, seq, found->second.cost(), found->second.attempts, nullptr});
             _inFlight.erase(found);
         }
     }
@@ -731,7 +894,7 @@ void SpoolQueue::deadLetter(const std::vector<uint64_t>& seqs, const std::string
             auto found = _inFlight.find(seq);
             if (found == _inFlight.end())
                 continue;
-            _work.letters.push_back({seq, found->second.cost(), shared});
+            _work.removals.push_back({Removal::LETTER, seq, found->second.cost(), found->second.attempts, shared});
             _inFlight.erase(found);
         }
     }

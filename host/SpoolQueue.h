@@ -2,15 +2,21 @@
 // pending and in flight, and the writer thread that commits appends in groups.
 //
 // Bodies stay on disk: the index keeps a window of the oldest pending events (seq, sizes,
-// attempts, ingress time) and only counts the rest (the tail, every row above the window), which
-// take() loads back as the window empties. So a backlog is bounded by the disk budget, not memory.
-// Nothing in the file says what is in flight: after a crash every stored row is pending again,
-// which is what makes delivery at-least-once.
+// attempts, ingress time) and the segments they belong to, and only counts the rest (the tail,
+// every segment above the window), which take() loads back as the window empties. So a backlog is
+// bounded by the disk budget, not memory. Nothing in the file says what is in flight: after a
+// crash every stored event that is not settled is pending again, which is what makes delivery
+// at-least-once.
+//
+// Each append is encoded (SpoolRecords) on the appending thread and stored as one segment row;
+// the writer thread settles acknowledged events of a segment as event_states rows until the last
+// one, when it deletes the segment instead.
 #ifndef EVENTBUS_HOST_SPOOLQUEUE_H
 #define EVENTBUS_HOST_SPOOLQUEUE_H
 
 #include "EventStore.h"
 #include "LogThrottle.h"
+#include "SpoolRecords.h"
 #include "SpoolSettings.h"
 
 #include <chrono>
@@ -33,11 +39,21 @@ class SpoolDatabase;
 class SpoolStatement;
 
 class SpoolQueue {
+    struct Entry {
+        uint32_t bytes = 0;   ///< the body (what pendingBytes counts)
+        uint32_t extra = 0;   ///< the other strings of the record
+        int32_t attempts = 0;
+        int64_t ingressUs = 0;
+        uint64_t cost() const;
+    };
+
 public:
     /// Events handed to the writer together, committed in one transaction with others.
     struct AppendGroup {
-        std::vector<Event> events;
-        uint64_t reserved = 0; ///< disk budget booked for them
+        std::vector<SpoolRecords> segments; ///< the events, encoded
+        std::vector<Entry> entries;         ///< their index entries, in order
+        size_t held = 0;                    ///< memory the encoded events hold until their commit
+        uint64_t reserved = 0;              ///< disk budget booked for them
         bool done = false;
         bool stored = false;
     };
@@ -70,29 +86,43 @@ public:
     size_t heldBytes() const;
 
 private:
-    struct Entry {
-        uint32_t bytes = 0;   ///< the body (what pendingBytes counts)
-        uint32_t extra = 0;   ///< the other strings of the row
-        int32_t attempts = 0;
-        int64_t ingressUs = 0;
-        uint64_t cost() const;
-    };
-    /// A row leaving the events table (acknowledged, dead-lettered or quarantined).
+    /// An event leaving the queue: acknowledged, dead-lettered or quarantined.
     struct Removal {
+        enum Kind { ACK, LETTER, QUARANTINE };
+        Kind kind;
         uint64_t seq;
         uint64_t cost;
+        int32_t attempts;
         std::shared_ptr<const std::string> reason; ///< null for an acknowledgement
+        uint64_t segment = 0; ///< its segment's first_seq, once settled
+    };
+    /// A segment of the window: how many of its events are not settled yet.
+    struct Segment {
+        uint32_t count = 0;
+        uint32_t remaining = 0;
+        bool hasStates = false; ///< event_states rows exist (or may) for its events
+    };
+    /// A segment all of whose events are settled: deleted from the file.
+    struct Drop {
+        uint64_t first;
+        uint32_t count;
+        bool hasStates;
     };
     struct Work {
         std::vector<std::shared_ptr<AppendGroup>> appends;
-        std::vector<Removal> acks;
-        std::vector<Removal> letters;
-        std::vector<Removal> quarantined;
-        std::vector<std::pair<uint64_t, int32_t>> attempts;
+        std::vector<Removal> removals;                      ///< not yet settled against _segments
+        std::vector<std::pair<uint64_t, int32_t>> attempts; ///< seq, attempts so far
+        // What settle() made of removals; kept for the next transaction when a commit fails.
+        std::vector<Removal> settled;
+        std::vector<uint64_t> states; ///< events settled out of a segment that stays
+        std::vector<Drop> drops;
         bool empty() const;
     };
-    /// What a commit added to the table, in seq order.
-    using Added = std::vector<std::pair<uint64_t, Entry>>;
+    /// What a commit added to the file, in seq order.
+    struct Added {
+        std::vector<std::pair<uint64_t, Entry>> events;
+        std::vector<std::pair<uint64_t, uint32_t>> segments; ///< first_seq, count
+    };
 
     void open();
     void close();
@@ -107,14 +137,23 @@ private:
     /// One transaction for work, and for what another process changed; throws SpoolError,
     /// rolling back.
     void commit(Work& work, bool foreign, Added& added, uint64_t& nextSeq, int64_t& deadBytes);
+    void insertSegment(const SpoolRecords& segment, uint64_t first);
     void requeue(Added& added, uint64_t& nextSeq, int64_t& requeued);
+    /// Copies dead-lettered and quarantined events out of their segments.
+    void bury(const std::vector<Removal>& removals, int64_t now);
+    /// Turns work's removals and attempts into event_states rows and segment deletions (called
+    /// with _mutex held).
+    void settle(Work& work);
     /// Settles the index after a commit attempt (called with _mutex held).
     void apply(Work& work, bool stored, const Added& added);
-    void addPending(uint64_t seq, const Entry& entry);
+    /// A committed segment's events: into the window when the tail is empty and there is room.
+    void addPending(uint64_t first, uint32_t count, const std::pair<uint64_t, Entry>* entries);
     /// Loads the next rows of the tail into the window when it runs low (take's thread only).
     void refill();
-    /// The rows of candidates, in order; nullopt for a row that was quarantined or is missing.
-    std::vector<std::optional<StoredEvent>> load(const std::vector<std::pair<uint64_t, Entry>>& candidates);
+    /// The events of candidates, in order, read from the segments from firstSegment on; nullopt
+    /// for an event that was quarantined or is missing.
+    std::vector<std::optional<StoredEvent>> load(const std::vector<std::pair<uint64_t, Entry>>& candidates,
+        uint64_t firstSegment);
     void updateGauges();
     /// Logs an error, at most once per interval per kind, so a failing disk or a damaged range
     /// of records does not flood the journal.
@@ -131,8 +170,8 @@ private:
     std::unique_ptr<SpoolDatabase> _reader; ///< take()'s connection, guarded by _readMutex
     struct WriterStatements;
     std::unique_ptr<WriterStatements> _writes;
-    std::unique_ptr<SpoolStatement> _readRows;
-    std::unique_ptr<SpoolStatement> _readIndex;
+    std::unique_ptr<SpoolStatement> _readSegments;
+    std::unique_ptr<SpoolStatement> _readStates;
     std::mutex _readMutex;
     int64_t _dataVersion = -1; ///< the writer thread's last PRAGMA data_version
 
@@ -145,13 +184,14 @@ private:
 
     std::map<uint64_t, Entry> _window; ///< pending, oldest first; released events regain their place
     std::map<uint64_t, Entry> _inFlight;
+    std::map<uint64_t, Segment> _segments; ///< by first_seq: those of the window and in flight
     size_t _windowBytes = 0;
-    uint64_t _windowHigh = 0;  ///< every pending event above this seq is in the tail
+    uint64_t _windowHigh = 0;  ///< every pending event above this seq is in the tail (a segment's end)
     uint64_t _indexedHigh = 0; ///< the highest committed seq
     size_t _tailCount = 0;
     uint64_t _tailBytes = 0;
     uint64_t _nextSeq = 1;
-    int64_t _eventBytes = 0;   ///< the events table against the disk budget
+    int64_t _eventBytes = 0;   ///< pending and in-flight events against the disk budget
     int64_t _deadBytes = 0;    ///< dead letters and quarantined rows
     uint64_t _reserved = 0;
 

@@ -85,4 +85,11 @@ std::string SpoolStatement::bytes(int column) const
     return data ? std::string(static_cast<const char*>(data), static_cast<size_t>(size)) : std::string();
 }
 
+const void* SpoolStatement::blob(int column, size_t& size) const
+{
+    const void* data = sqlite3_column_blob(_stmt, column);
+    size = static_cast<size_t>(sqlite3_column_bytes(_stmt, column));
+    return data;
+}
+
 } // namespace eventbus

@@ -2,6 +2,7 @@
 #ifndef EVENTBUS_HOST_SPOOLSTATEMENT_H
 #define EVENTBUS_HOST_SPOOLSTATEMENT_H
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 
@@ -35,6 +36,8 @@ public:
     int64_t integer(int column) const;
     /// Text or blob bytes of a column of the current row.
     std::string bytes(int column) const;
+    /// The same without a copy: valid until the next step() or reset().
+    const void* blob(int column, size_t& size) const;
 
 private:
     sqlite3* _db;

@@ -1,6 +1,7 @@
-// SqliteSpool on real files: the EventStore contract, what survives a reopen, corruption and
-// format checks, the disk budget, group commit from many threads, a backlog larger than the
-// in-memory window, and dead letters an operator requeued.
+// SqliteSpool on real files: the EventStore contract, what survives a reopen (also of events
+// settled out of a segment that still holds pending ones), corruption and format checks, the
+// migration of a format 1 file, the disk budget, group commit from many threads, a backlog larger
+// than the in-memory window, and dead letters an operator requeued.
 #include "MetricsRegistry.h"
 #include "SpoolDatabase.h"
 #include "SpoolError.h"
@@ -9,14 +10,17 @@
 #include "SqliteSpool.h"
 #include "TestEnv.h"
 
+#include <Poco/Checksum.h>
 #include <Poco/File.h>
 #include <cppunit/extensions/HelperMacros.h>
+#include <sqlite3.h>
 
 #include <atomic>
 #include <map>
 #include <random>
 #include <set>
 #include <thread>
+#include <tuple>
 
 using namespace eventbus;
 
@@ -66,6 +70,83 @@ std::string idsOf(const std::vector<StoredEvent>& events)
     return ids;
 }
 
+/// Flips the last byte of marker inside the segment records that hold it; returns how many.
+int damageRecords(const std::string& file, const std::string& marker)
+{
+    SpoolDatabase db(file, SERVICE, false);
+    SpoolStatement segments(db.handle(), "SELECT first_seq, records FROM segments");
+    std::vector<std::pair<int64_t, std::string>> damaged;
+    while (segments.step()) {
+        std::string records = segments.bytes(1);
+        size_t at = records.find(marker);
+        if (at == std::string::npos)
+            continue;
+        records[at + marker.size() - 1] ^= 0x01;
+        damaged.emplace_back(segments.integer(0), records);
+    }
+    segments.reset();
+    SpoolStatement update(db.handle(), "UPDATE segments SET records = ?2 WHERE first_seq = ?1");
+    for (const auto& [first, records] : damaged) {
+        update.bind(1, first).bindBlob(2, records);
+        update.run();
+    }
+    return static_cast<int>(damaged.size());
+}
+
+/// Writes a spool file of format 1 (one events row per event), as the first release did.
+void writeVersion1File(const std::string& path, const std::vector<std::tuple<int64_t, Event, int, bool>>& rows)
+{
+    sqlite3* db = nullptr;
+    CPPUNIT_ASSERT_EQUAL(SQLITE_OK, sqlite3_open(path.c_str(), &db));
+    auto exec = [db](const std::string& sql) {
+        char* error = nullptr;
+        int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &error);
+        std::string message = error ? error : "";
+        sqlite3_free(error);
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(message, SQLITE_OK, rc);
+    };
+    exec("PRAGMA journal_mode=WAL");
+    exec(R"(
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE events (
+    seq INTEGER PRIMARY KEY,
+    stream TEXT NOT NULL, type INTEGER NOT NULL, id TEXT NOT NULL, client_ip TEXT NOT NULL,
+    plugin TEXT NOT NULL, ingress_us INTEGER NOT NULL, attempts INTEGER NOT NULL,
+    body BLOB NOT NULL, checksum INTEGER NOT NULL);
+CREATE TABLE dead_letters (
+    letter INTEGER PRIMARY KEY AUTOINCREMENT, seq INTEGER,
+    stream TEXT, type INTEGER, id TEXT, client_ip TEXT, plugin TEXT, ingress_us INTEGER,
+    attempts INTEGER, body BLOB, checksum INTEGER,
+    reason TEXT NOT NULL, dead_at_us INTEGER NOT NULL, requeued INTEGER NOT NULL DEFAULT 0);
+CREATE INDEX dead_letters_requeued ON dead_letters (requeued) WHERE requeued = 1;
+CREATE TABLE quarantine (
+    entry INTEGER PRIMARY KEY AUTOINCREMENT, seq, stream, type, id, client_ip, plugin, ingress_us,
+    attempts, body, checksum, reason TEXT NOT NULL, quarantined_at_us INTEGER NOT NULL);
+INSERT INTO meta VALUES ('format', '1'), ('service', 'eventgate'), ('created_us', '1');
+INSERT INTO dead_letters (seq, stream, id, body, reason, dead_at_us) VALUES (1, 'test.event', 'old-letter', '{}', 'invalid', 5);
+PRAGMA user_version = 1;
+)");
+    sqlite3_stmt* insert = nullptr;
+    sqlite3_prepare_v2(db, "INSERT INTO events VALUES (?1, ?2, 1, ?3, ?4, ?5, ?6, ?7, ?8, ?9)", -1, &insert, nullptr);
+    for (const auto& [seq, e, attempts, damaged] : rows) {
+        Poco::Checksum crc(Poco::Checksum::TYPE_CRC32);
+        crc.update(e.json.data(), static_cast<unsigned>(e.json.size()));
+        sqlite3_bind_int64(insert, 1, seq);
+        sqlite3_bind_text(insert, 2, e.stream.data(), static_cast<int>(e.stream.size()), SQLITE_TRANSIENT);
+        sqlite3_bind_text(insert, 3, e.id.data(), static_cast<int>(e.id.size()), SQLITE_TRANSIENT);
+        sqlite3_bind_text(insert, 4, e.clientIp.data(), static_cast<int>(e.clientIp.size()), SQLITE_TRANSIENT);
+        sqlite3_bind_text(insert, 5, e.plugin.data(), static_cast<int>(e.plugin.size()), SQLITE_TRANSIENT);
+        sqlite3_bind_int64(insert, 6, e.ingressUs);
+        sqlite3_bind_int(insert, 7, attempts);
+        sqlite3_bind_blob(insert, 8, e.json.data(), static_cast<int>(e.json.size()), SQLITE_TRANSIENT);
+        sqlite3_bind_int64(insert, 9, static_cast<int64_t>(crc.checksum()) + (damaged ? 1 : 0));
+        CPPUNIT_ASSERT_EQUAL(SQLITE_DONE, sqlite3_step(insert));
+        sqlite3_reset(insert);
+    }
+    sqlite3_finalize(insert);
+    CPPUNIT_ASSERT_EQUAL(SQLITE_OK, sqlite3_close(db));
+}
+
 } // namespace
 
 class SqliteSpoolTest : public CppUnit::TestFixture {
@@ -76,6 +157,9 @@ class SqliteSpoolTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(testEverythingNotAckedIsReplayedAfterReopen);
     CPPUNIT_TEST(testDeadLetterKeepsEventAndReason);
     CPPUNIT_TEST(testChecksumMismatchIsQuarantinedAndCounted);
+    CPPUNIT_TEST(testAcksOutOfASegmentStayGoneAfterReopen);
+    CPPUNIT_TEST(testDeadLetterOutOfASegmentSurvivesReopen);
+    CPPUNIT_TEST(testVersion1FileIsMigratedWithItsEvents);
     CPPUNIT_TEST(testNewerFormatIsRefusedAndLeftUntouched);
     CPPUNIT_TEST(testUnreadableFileIsMovedAsideAndReplaced);
     CPPUNIT_TEST(testDiskBudgetRefusesAppendsUntilSpaceFrees);
@@ -191,7 +275,8 @@ public:
         CPPUNIT_ASSERT_EQUAL(std::string("invalid: missing meta.dt"), letters.bytes(1));
         CPPUNIT_ASSERT_EQUAL(event("bad").json, letters.bytes(2));
         CPPUNIT_ASSERT(!letters.step());
-        CPPUNIT_ASSERT_EQUAL(int64_t(0), db.queryInteger("SELECT count(*) FROM events"));
+        CPPUNIT_ASSERT_EQUAL(int64_t(0), db.queryInteger("SELECT count(*) FROM segments"));
+        CPPUNIT_ASSERT_EQUAL(int64_t(0), db.queryInteger("SELECT count(*) FROM event_states"));
     }
 
     void testChecksumMismatchIsQuarantinedAndCounted()
@@ -199,10 +284,7 @@ public:
         auto spool = open();
         CPPUNIT_ASSERT(spool->append(routed({event("one"), event("two"), event("three")})));
         spool.reset();
-        {
-            SpoolDatabase db(file(), SERVICE, false);
-            db.exec("UPDATE events SET body = CAST('{\"flipped\":1}' AS BLOB) WHERE id = 'two'");
-        }
+        CPPUNIT_ASSERT_EQUAL(1, damageRecords(file(), "\"two\""));
         spool = open();
         auto taken = takeAll(*spool);
         CPPUNIT_ASSERT_EQUAL(std::string("one,three"), idsOf(taken));
@@ -210,8 +292,97 @@ public:
         spool->ack(SERVICE, seqsOf(taken));
         spool.reset();
         SpoolDatabase db(file(), SERVICE, false);
-        CPPUNIT_ASSERT_EQUAL(int64_t(1), db.queryInteger("SELECT count(*) FROM quarantine WHERE reason = 'checksum mismatch'"));
-        CPPUNIT_ASSERT_EQUAL(int64_t(0), db.queryInteger("SELECT count(*) FROM events"));
+        CPPUNIT_ASSERT_EQUAL(int64_t(1), db.queryInteger("SELECT count(*) FROM quarantine WHERE reason = 'checksum mismatch' "
+                                                         "AND seq = 2 AND CAST(body AS TEXT) LIKE '%\"tw%'"));
+        CPPUNIT_ASSERT_EQUAL(int64_t(0), db.queryInteger("SELECT count(*) FROM segments"));
+        CPPUNIT_ASSERT_EQUAL(int64_t(0), db.queryInteger("SELECT count(*) FROM event_states"));
+    }
+
+    void testAcksOutOfASegmentStayGoneAfterReopen()
+    {
+        auto spool = open();
+        std::vector<Event> events;
+        for (int i = 0; i < 10; ++i)
+            events.push_back(event("s" + std::to_string(i)));
+        CPPUNIT_ASSERT(spool->append(routed(std::move(events)))); // one segment
+        auto taken = takeAll(*spool);
+        CPPUNIT_ASSERT_EQUAL(size_t(10), taken.size());
+        spool->ack(SERVICE, {taken[0].seq, taken[2].seq, taken[4].seq, taken[9].seq});
+        spool->release(SERVICE, {taken[7].seq});
+        spool.reset(); // s1, s3, s5, s6, s8 were in flight
+        spool = open();
+        CPPUNIT_ASSERT_EQUAL(size_t(6), spool->size());
+        CPPUNIT_ASSERT_EQUAL(event("s1").json.size() * 6, spool->stats(SERVICE).pendingBytes);
+        auto replayed = takeAll(*spool);
+        CPPUNIT_ASSERT_EQUAL(std::string("s1,s3,s5,s6,s7,s8"), idsOf(replayed));
+        CPPUNIT_ASSERT_EQUAL(1, replayed[4].attempts);
+        CPPUNIT_ASSERT_EQUAL(0, replayed[3].attempts);
+        spool->ack(SERVICE, {replayed[0].seq, replayed[1].seq});
+        spool.reset();
+        spool = open();
+        CPPUNIT_ASSERT_EQUAL(std::string("s5,s6,s7,s8"), idsOf(takeAll(*spool)));
+        spool.reset();
+        spool = open();
+        spool->ack(SERVICE, seqsOf(takeAll(*spool)));
+        CPPUNIT_ASSERT_EQUAL(size_t(0), spool->size());
+        spool.reset();
+        SpoolDatabase db(file(), SERVICE, false);
+        CPPUNIT_ASSERT_EQUAL(int64_t(0), db.queryInteger("SELECT count(*) FROM segments"));
+        CPPUNIT_ASSERT_EQUAL(int64_t(0), db.queryInteger("SELECT count(*) FROM event_states"));
+        spool = open();
+        CPPUNIT_ASSERT_EQUAL(size_t(0), spool->size());
+    }
+
+    void testDeadLetterOutOfASegmentSurvivesReopen()
+    {
+        auto spool = open();
+        CPPUNIT_ASSERT(spool->append(routed({event("x0"), event("x1"), event("x2"), event("x3")})));
+        auto taken = takeAll(*spool);
+        spool->deadLetter(SERVICE, {taken[1].seq}, "invalid: x1");
+        spool->ack(SERVICE, {taken[3].seq});
+        spool.reset();
+        spool = open();
+        CPPUNIT_ASSERT_EQUAL(std::string("x0,x2"), idsOf(takeAll(*spool)));
+        spool.reset();
+        SpoolDatabase db(file(), SERVICE, false);
+        SpoolStatement letters(db.handle(), "SELECT id, reason, body, stream, client_ip, plugin FROM dead_letters");
+        CPPUNIT_ASSERT(letters.step());
+        CPPUNIT_ASSERT_EQUAL(std::string("x1"), letters.bytes(0));
+        CPPUNIT_ASSERT_EQUAL(std::string("invalid: x1"), letters.bytes(1));
+        CPPUNIT_ASSERT_EQUAL(event("x1").json, letters.bytes(2));
+        CPPUNIT_ASSERT_EQUAL(std::string("test.event"), letters.bytes(3));
+        CPPUNIT_ASSERT_EQUAL(std::string("127.0.0.1"), letters.bytes(4));
+        CPPUNIT_ASSERT_EQUAL(std::string("test"), letters.bytes(5));
+        CPPUNIT_ASSERT(!letters.step());
+        letters.reset();
+        CPPUNIT_ASSERT_EQUAL(int64_t(2), db.queryInteger("SELECT count(*) FROM event_states WHERE settled = 1"));
+    }
+
+    void testVersion1FileIsMigratedWithItsEvents()
+    {
+        Poco::File(_settings.dir).createDirectories();
+        std::vector<std::tuple<int64_t, Event, int, bool>> rows;
+        for (int64_t seq : {3, 4, 5, 6, 7, 9, 10})
+            rows.emplace_back(seq, event("v" + std::to_string(seq)), seq == 6 ? 2 : 0, seq == 5);
+        writeVersion1File(file(), rows);
+        auto spool = open();
+        CPPUNIT_ASSERT_EQUAL(size_t(6), spool->size());
+        CPPUNIT_ASSERT(spool->append(routed({event("after")})));
+        auto taken = takeAll(*spool);
+        CPPUNIT_ASSERT_EQUAL(std::string("v3,v4,v6,v7,v9,v10,after"), idsOf(taken));
+        CPPUNIT_ASSERT_EQUAL(uint64_t(4), taken[1].seq);
+        CPPUNIT_ASSERT_EQUAL(uint64_t(10), taken[5].seq);
+        CPPUNIT_ASSERT(taken[6].seq > 10);
+        CPPUNIT_ASSERT_EQUAL(2, taken[2].attempts);
+        CPPUNIT_ASSERT_EQUAL(event("v9").json, taken[4].event.json);
+        CPPUNIT_ASSERT_EQUAL(std::string("127.0.0.1"), taken[4].event.clientIp);
+        spool.reset();
+        SpoolDatabase db(file(), SERVICE, false);
+        CPPUNIT_ASSERT_EQUAL(int64_t(SpoolDatabase::FORMAT_VERSION), db.queryInteger("PRAGMA user_version"));
+        CPPUNIT_ASSERT_EQUAL(int64_t(0), db.queryInteger("SELECT count(*) FROM sqlite_master WHERE name = 'events'"));
+        CPPUNIT_ASSERT_EQUAL(int64_t(1), db.queryInteger("SELECT count(*) FROM quarantine WHERE seq = 5 AND reason = 'checksum mismatch'"));
+        CPPUNIT_ASSERT_EQUAL(int64_t(1), db.queryInteger("SELECT count(*) FROM dead_letters WHERE id = 'old-letter'"));
+        CPPUNIT_ASSERT_EQUAL(int64_t(2), db.queryInteger("SELECT value FROM meta WHERE key = 'format'"));
     }
 
     void testNewerFormatIsRefusedAndLeftUntouched()
