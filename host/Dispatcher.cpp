@@ -285,7 +285,8 @@ void Dispatcher::Impl::settle(Service& service, std::vector<StoredEvent>& events
     std::vector<uint64_t> delivered, retried;
     std::map<std::pair<std::string, std::string>, std::vector<uint64_t>> letters; // (category, reason)
     int64_t now = wallMicroseconds();
-    Labels latencyLabels{{"event_service_name", name}};
+    std::vector<double> latencies;
+    latencies.reserve(events.size());
     std::unique_lock<std::mutex> lock(mutex); // eventErrors and the backoff
     for (size_t i = 0; i < events.size(); ++i) {
         uint64_t seq = events[i].seq;
@@ -294,7 +295,7 @@ void Dispatcher::Impl::settle(Service& service, std::vector<StoredEvent>& events
             delivered.push_back(seq);
             service.eventErrors.erase(seq);
             if (events[i].event.ingressUs > 0)
-                metrics.observe(LATENCY, latencyLabels, double(now - events[i].event.ingressUs) / 1e6);
+                latencies.push_back(double(now - events[i].event.ingressUs) / 1e6);
             break;
         case DeliveryOutcome::Verdict::Retry:
             if (outcome.blamed(i) && service.settings.maxEventErrors > 0
@@ -313,6 +314,8 @@ void Dispatcher::Impl::settle(Service& service, std::vector<StoredEvent>& events
         }
     }
     metrics.add(ACCEPTED, labels, static_cast<double>(delivered.size()));
+    if (!latencies.empty())
+        metrics.observe(LATENCY, {{"event_service_name", name}}, latencies);
 
     // The backoff is settled before the events return to the queue, so no other worker resends
     // them ahead of the delay.

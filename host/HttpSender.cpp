@@ -8,6 +8,7 @@
 #include <Poco/StreamCopier.h>
 #include <Poco/URI.h>
 
+#include <algorithm>
 #include <stdexcept>
 
 namespace eventbus {
@@ -110,11 +111,21 @@ SendResponse HttpSender::exchange(Poco::Net::HTTPClientSession& session, const s
         request.setKeepAlive(true);
         if (_service.forwardClientIp && !clientIp.empty())
             request.set("x-client-ip", clientIp);
+        // The request stream hands the socket 4 KB per call: a 500 KB batch became 125 sends and
+        // as many small segments. The header goes through it; the body goes to the socket whole,
+        // without Nagle's wait for the header's acknowledgement.
         std::ostream& out = session.sendRequest(request);
-        out.write(body.data(), static_cast<std::streamsize>(body.size()));
         out.flush();
         if (!out)
-            throw Poco::Net::NetException("request body not sent");
+            throw Poco::Net::NetException("request header not sent");
+        session.socket().setNoDelay(true);
+        for (size_t offset = 0; offset < body.size();) {
+            int chunk = static_cast<int>(std::min<size_t>(body.size() - offset, 1 << 30));
+            int n = session.socket().sendBytes(body.data() + offset, chunk);
+            if (n <= 0)
+                throw Poco::Net::NetException("request body not sent");
+            offset += static_cast<size_t>(n);
+        }
         sent = true;
         Poco::Net::HTTPResponse answer;
         std::istream& in = session.receiveResponse(answer);

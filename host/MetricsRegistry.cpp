@@ -137,6 +137,11 @@ void MetricsRegistry::set(const std::string& name, const Labels& labels, double 
 
 void MetricsRegistry::observe(const std::string& name, const Labels& labels, double value)
 {
+    observe(name, labels, std::vector<double>{value});
+}
+
+void MetricsRegistry::observe(const std::string& name, const Labels& labels, const std::vector<double>& values)
+{
     std::lock_guard<std::mutex> lock(_mutex);
     Family& f = family(name);
     if (f.type.empty())
@@ -145,11 +150,14 @@ void MetricsRegistry::observe(const std::string& name, const Labels& labels, dou
         f.bounds = DEFAULT_BOUNDS;
     std::vector<double>& counts = f.buckets[labels];
     counts.resize(f.bounds.size() + 1, 0);
+    double& sum = f.sums[labels];
     // Each observation lands in one bucket; render() accumulates them into Prometheus' cumulative form.
-    size_t index = std::lower_bound(f.bounds.begin(), f.bounds.end(), value) - f.bounds.begin();
-    counts[index] += 1;
-    f.values[labels] += 1;
-    f.sums[labels] += value;
+    for (double value : values) {
+        size_t index = std::lower_bound(f.bounds.begin(), f.bounds.end(), value) - f.bounds.begin();
+        counts[index] += 1;
+        sum += value;
+    }
+    f.values[labels] += static_cast<double>(values.size());
 }
 
 double MetricsRegistry::value(const std::string& name, const Labels& labels) const

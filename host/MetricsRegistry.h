@@ -21,6 +21,8 @@ public:
     void set(const std::string& name, const Labels& labels, double value);
     /// Histogram observation; bucket bounds come from describeHistogram (default: latency seconds).
     void observe(const std::string& name, const Labels& labels, double value);
+    /// Many observations of one series at once: one lookup for a whole delivered batch.
+    void observe(const std::string& name, const Labels& labels, const std::vector<double>& values);
     void describeHistogram(const std::string& name, const std::string& help, std::vector<double> bounds);
 
     /// The value of one series (0 when absent); histograms report their count.

@@ -14,6 +14,7 @@ class MetricsRegistryTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(testRenderCounter);
     CPPUNIT_TEST(testLabelValuesAreEscapedNotNormalized);
     CPPUNIT_TEST(testHistogram);
+    CPPUNIT_TEST(testManyObservationsAtOnceEqualOneByOne);
     CPPUNIT_TEST(testDescribedFamilyWithoutSeries);
     CPPUNIT_TEST_SUITE_END();
 
@@ -85,6 +86,20 @@ public:
                                "lat_seconds_sum{event_service_name=\"eventgate\"} 3.65\n"
                                "lat_seconds_count{event_service_name=\"eventgate\"} 4\n";
         CPPUNIT_ASSERT_EQUAL(expected, metrics.render());
+    }
+
+    void testManyObservationsAtOnceEqualOneByOne()
+    {
+        MetricsRegistry single, many;
+        Labels labels{{"event_service_name", "eventgate"}};
+        for (MetricsRegistry* m : {&single, &many})
+            m->describeHistogram("lat_seconds", "Latency", {0.1, 1});
+        for (double v : {0.05, 0.1, 0.5, 3.0})
+            single.observe("lat_seconds", labels, v);
+        many.observe("lat_seconds", labels, std::vector<double>{0.05, 0.1});
+        many.observe("lat_seconds", labels, std::vector<double>{0.5, 3.0});
+        CPPUNIT_ASSERT_EQUAL(4.0, many.value("lat_seconds", labels));
+        CPPUNIT_ASSERT_EQUAL(single.render(), many.render());
     }
 
     void testDescribedFamilyWithoutSeries()
