@@ -39,6 +39,8 @@ const size_t TAKE_CHUNK = 256;
 /// What one index entry costs in memory (the map node around it).
 const size_t ENTRY_MEMORY = 96;
 const auto FAILURE_PAUSE = std::chrono::milliseconds(200);
+/// A WAL longer than this (16 MB of pages) is copied to the end by the writer, so it restarts.
+const int WAL_RESTART_FRAMES = 4096;
 
 const char* const ROW_STRINGS = "length(CAST(stream AS BLOB)) + length(CAST(id AS BLOB)) "
                                 "+ length(CAST(client_ip AS BLOB)) + length(CAST(plugin AS BLOB))";
@@ -148,8 +150,11 @@ void SpoolQueue::syncLoop()
         lock.unlock();
         // A passive checkpoint copies what is committed and fsyncs, without blocking the writer:
         // power loss can take at most one interval. Process crashes lose nothing either way.
-        if (unsynced)
-            sqlite3_wal_checkpoint_v2(_syncer->handle(), nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+        int walFrames = 0;
+        if (unsynced
+            && sqlite3_wal_checkpoint_v2(_syncer->handle(), nullptr, SQLITE_CHECKPOINT_PASSIVE, &walFrames, nullptr) == SQLITE_OK
+            && walFrames > WAL_RESTART_FRAMES)
+            _restartWal = true;
         lock.lock();
         if (stopping)
             return;
@@ -185,6 +190,8 @@ void SpoolQueue::open()
     // checkpoints instead; with FULL, commits fsync anyway and the default stays.
     if (!_settings.fsyncAlways())
         _writer->exec("PRAGMA wal_autocheckpoint=0");
+    // When the WAL restarts, a file grown past this is cut back.
+    _writer->exec("PRAGMA journal_size_limit=" + std::to_string(int64_t(WAL_RESTART_FRAMES) * 4096));
     // Debian builds SQLite with secure_delete on, which zeroes every deleted segment through the
     // WAL: twice the bytes written for nothing a spool needs. FAST still clears what costs no I/O.
     _writer->exec("PRAGMA secure_delete=FAST");
@@ -314,6 +321,13 @@ void SpoolQueue::writeLoop()
 
         Added added;
         bool stored = true;
+        if (_restartWal.exchange(false)) {
+            // The WAL starts over only once a checkpoint has copied all of it, which the sync
+            // thread's never does while commits keep coming: under steady load the file grew
+            // without bound (a GB in seconds, far past spool.max_bytes) and every frame landed on
+            // a new page. Between two commits, what the sync thread's checkpoint left is little.
+            sqlite3_wal_checkpoint_v2(_writer->handle(), nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+        }
         if (!work.empty() || poll) {
             try {
                 bool foreign = poll && changedByOthers();

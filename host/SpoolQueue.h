@@ -19,6 +19,7 @@
 #include "SpoolRecords.h"
 #include "SpoolSettings.h"
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <map>
@@ -200,6 +201,7 @@ private:
     std::mutex _syncMutex;
     std::condition_variable _syncWake;
     bool _unsynced = false;    ///< guarded by _syncMutex
+    std::atomic<bool> _restartWal{false}; ///< the sync thread asks the writer to finish a checkpoint
     bool _syncStopping = false; ///< guarded by _syncMutex
     std::thread _syncThread;
 };

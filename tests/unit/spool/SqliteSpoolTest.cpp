@@ -168,6 +168,7 @@ class SqliteSpoolTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(testRequeuedDeadLettersComeBack);
     CPPUNIT_TEST(testDeadLettersUseTheBudgetUntilPurged);
     CPPUNIT_TEST(testSecondSpoolOnSameFolderIsRefused);
+    CPPUNIT_TEST(testWalStaysBoundedUnderSteadyLoad);
     CPPUNIT_TEST(testRandomOperationsAndReopensMatchAModel);
     CPPUNIT_TEST_SUITE_END();
 
@@ -547,6 +548,28 @@ public:
     {
         auto spool = open();
         CPPUNIT_ASSERT_THROW(open(), std::runtime_error);
+    }
+
+    /// Appends and acknowledgements without a pause: the sync thread's checkpoints never catch
+    /// up alone, yet the WAL must start over rather than grow with everything ever written.
+    void testWalStaysBoundedUnderSteadyLoad()
+    {
+        _settings.fsyncIntervalMs = 20;
+        auto spool = open();
+        const size_t rounds = 400, perRound = 100, padding = 2000; // 80 MB through the file
+        size_t largestWal = 0;
+        for (size_t round = 0; round < rounds; ++round) {
+            std::vector<Event> events;
+            for (size_t i = 0; i < perRound; ++i)
+                events.push_back(event("w" + std::to_string(round) + "-" + std::to_string(i), padding));
+            CPPUNIT_ASSERT(spool->append(routed(std::move(events))));
+            spool->ack(SERVICE, seqsOf(takeAll(*spool)));
+            Poco::File wal(file() + "-wal");
+            if (wal.exists())
+                largestWal = std::max(largestWal, static_cast<size_t>(wal.getSize()));
+        }
+        CPPUNIT_ASSERT_MESSAGE(std::to_string(largestWal), largestWal < size_t(40) << 20);
+        CPPUNIT_ASSERT(test::waitUntil([&] { return spool->size() == 0; }, std::chrono::seconds(5)));
     }
 
     /// Model-based: random appends, takes, acks, releases, dead letters and reopens against a
