@@ -36,6 +36,9 @@ const size_t REFILL_LOW = 4096;
 const size_t REFILL_EVENTS = 8192;
 /// take() reads bodies in chunks of this many events.
 const size_t TAKE_CHUNK = 256;
+/// Records of recent appends kept in memory until take() has read each of their events once, at
+/// most this many bytes; beyond, take() reads them back from the file.
+const size_t CACHE_BYTES = size_t(4) << 20;
 /// What one index entry costs in memory (the map node around it).
 const size_t ENTRY_MEMORY = 96;
 const auto FAILURE_PAUSE = std::chrono::milliseconds(200);
@@ -230,6 +233,7 @@ void SpoolQueue::replay()
     _window.clear();
     _inFlight.clear();
     _segments.clear();
+    _cachedBytes = 0;
     _windowBytes = 0;
     _tailCount = static_cast<size_t>(pending.events);
     _tailBytes = pending.bodyBytes;
@@ -321,12 +325,17 @@ void SpoolQueue::writeLoop()
 
         Added added;
         bool stored = true;
-        if (_restartWal.exchange(false)) {
+        if (_restartWal) {
             // The WAL starts over only once a checkpoint has copied all of it, which the sync
             // thread's never does while commits keep coming: under steady load the file grew
             // without bound (a GB in seconds, far past spool.max_bytes) and every frame landed on
             // a new page. Between two commits, what the sync thread's checkpoint left is little.
-            sqlite3_wal_checkpoint_v2(_writer->handle(), nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+            // Busy (the sync thread checkpoints) or held back by a reader: again after the next
+            // commit, which costs nothing when no frame can be copied.
+            int frames = 0, copied = 0;
+            if (sqlite3_wal_checkpoint_v2(_writer->handle(), nullptr, SQLITE_CHECKPOINT_PASSIVE, &frames, &copied) == SQLITE_OK
+                && copied == frames)
+                _restartWal = false;
         }
         if (!work.empty() || poll) {
             try {
@@ -419,10 +428,39 @@ void SpoolQueue::settle(Work& work)
             continue; // gone with this work already, or never stored
         if (segment->second.remaining == 0) {
             work.drops.push_back({segment->first, segment->second.count, segment->second.hasStates});
-            _segments.erase(segment);
+            eraseSegment(segment);
         } else {
             work.states.push_back(removal.seq);
             segment->second.hasStates = true;
+        }
+    }
+}
+
+void SpoolQueue::eraseSegment(std::map<uint64_t, Segment>::iterator segment)
+{
+    if (segment->second.records)
+        _cachedBytes -= segment->second.records->size();
+    _segments.erase(segment);
+}
+
+void SpoolQueue::consumeCache(
+    const std::vector<std::pair<uint64_t, Entry>>& candidates, size_t count, const std::vector<Source>& sources)
+{
+    size_t next = 0;
+    for (const Source& source : sources) {
+        size_t from = next;
+        while (next < count && candidates[next].first < source.end)
+            ++next;
+        if (!source.records || next == from)
+            continue;
+        auto segment = _segments.find(source.first);
+        if (segment == _segments.end() || !segment->second.records)
+            continue;
+        Segment& cached = segment->second;
+        cached.untaken -= std::min<uint32_t>(cached.untaken, static_cast<uint32_t>(next - from));
+        if (cached.untaken == 0) {
+            _cachedBytes -= cached.records->size();
+            cached.records.reset();
         }
     }
 }
@@ -443,9 +481,9 @@ void SpoolQueue::commit(Work& work, bool foreign, Added& added, uint64_t& nextSe
     try {
         for (const auto& group : work.appends) {
             size_t entry = 0;
-            for (const SpoolRecords& segment : group->segments) {
+            for (SpoolRecords& segment : group->segments) {
                 insertSegment(segment, nextSeq);
-                added.segments.emplace_back(nextSeq, segment.count());
+                added.segments.push_back({nextSeq, segment.count(), &segment});
                 for (uint32_t i = 0; i < segment.count(); ++i)
                     added.events.emplace_back(nextSeq++, group->entries[entry++]);
             }
@@ -560,7 +598,7 @@ void SpoolQueue::requeue(Added& added, uint64_t& nextSeq, int64_t& requeued)
     size_t next = 0;
     for (const SpoolRecords& segment : segments) {
         insertSegment(segment, nextSeq);
-        added.segments.emplace_back(nextSeq, segment.count());
+        added.segments.push_back({nextSeq, segment.count(), nullptr});
         for (uint32_t i = 0; i < segment.count(); ++i)
             added.events.emplace_back(nextSeq++, entries[next++]);
     }
@@ -587,9 +625,9 @@ void SpoolQueue::apply(Work& work, bool stored, const Added& added)
         return;
     }
     size_t next = 0;
-    for (const auto& [first, count] : added.segments) {
-        addPending(first, count, &added.events[next]);
-        next += count;
+    for (const Added::Segment& segment : added.segments) {
+        addPending(segment, &added.events[next]);
+        next += segment.count;
     }
     for (const auto& [seq, entry] : added.events)
         _eventBytes += static_cast<int64_t>(entry.cost());
@@ -597,9 +635,10 @@ void SpoolQueue::apply(Work& work, bool stored, const Added& added)
         _eventBytes -= static_cast<int64_t>(removal.cost);
 }
 
-void SpoolQueue::addPending(uint64_t first, uint32_t count, const std::pair<uint64_t, Entry>* entries)
+void SpoolQueue::addPending(const Added::Segment& added, const std::pair<uint64_t, Entry>* entries)
 {
-    uint64_t last = first + count - 1;
+    uint32_t count = added.count;
+    uint64_t last = added.first + count - 1;
     if (_tailCount == 0 && _window.size() < WINDOW_CAPACITY) {
         for (uint32_t i = 0; i < count; ++i) {
             _window.emplace_hint(_window.end(), entries[i].first, entries[i].second);
@@ -608,7 +647,12 @@ void SpoolQueue::addPending(uint64_t first, uint32_t count, const std::pair<uint
         Segment segment;
         segment.count = count;
         segment.remaining = count;
-        _segments.emplace_hint(_segments.end(), first, segment);
+        segment.untaken = count;
+        if (added.records && _cachedBytes + added.records->blob().size() <= CACHE_BYTES) {
+            segment.records = std::make_shared<const std::string>(added.records->takeBlob());
+            _cachedBytes += segment.records->size();
+        }
+        _segments.emplace_hint(_segments.end(), added.first, std::move(segment));
         _windowHigh = last;
     } else {
         _tailCount += count;
@@ -728,47 +772,70 @@ void SpoolQueue::refill()
 }
 
 std::vector<std::optional<StoredEvent>> SpoolQueue::load(const std::vector<std::pair<uint64_t, Entry>>& candidates,
-    uint64_t firstSegment)
+    const std::vector<Source>& sources)
 {
     std::vector<std::optional<StoredEvent>> loaded(candidates.size());
     std::vector<std::pair<size_t, std::string>> bad; // candidate index, reason
-    SpoolStatement& read = *_readSegments;
     size_t next = 0;
-    try {
-        read.bind(1, static_cast<int64_t>(firstSegment)).bind(2, static_cast<int64_t>(candidates.back().first));
-        while (next < candidates.size() && read.step()) {
-            uint64_t first = static_cast<uint64_t>(read.integer(0));
-            uint64_t end = first + static_cast<uint64_t>(read.integer(1));
-            while (next < candidates.size() && candidates[next].first < first)
-                bad.emplace_back(next++, "");
-            size_t size = 0;
-            const void* data = read.type(2) == SQLITE_BLOB ? read.blob(2, size) : nullptr;
-            SpoolRecords::Cursor cursor(data, size);
-            uint64_t at = first; // the seq of the record after the cursor's
-            bool readable = true;
-            for (; next < candidates.size() && candidates[next].first < end; ++next) {
-                uint64_t seq = candidates[next].first;
-                while (readable && at <= seq) {
-                    readable = cursor.next();
-                    ++at;
-                }
-                if (!readable) {
-                    bad.emplace_back(next, "undecodable row");
-                    continue;
-                }
-                if (!cursor.intact()) {
-                    bad.emplace_back(next, "checksum mismatch");
-                    continue;
-                }
-                StoredEvent stored;
-                stored.seq = seq;
-                stored.service = _service;
-                stored.attempts = candidates[next].second.attempts;
-                cursor.read(stored.event);
-                loaded[next] = std::move(stored);
+    // Copies the candidates in [first, end) out of that segment's records. Records still in
+    // memory since their append need no checksum: it guards against what happens on disk.
+    auto decode = [&](const void* data, size_t size, uint64_t first, uint64_t end, bool verify) {
+        SpoolRecords::Cursor cursor(data, size);
+        uint64_t at = first; // the seq of the record after the cursor's
+        bool readable = true;
+        for (; next < candidates.size() && candidates[next].first < end; ++next) {
+            uint64_t seq = candidates[next].first;
+            while (readable && at <= seq) {
+                readable = cursor.next();
+                ++at;
             }
+            if (!readable) {
+                bad.emplace_back(next, "undecodable row");
+                continue;
+            }
+            if (verify && !cursor.intact()) {
+                bad.emplace_back(next, "checksum mismatch");
+                continue;
+            }
+            StoredEvent stored;
+            stored.seq = seq;
+            stored.service = _service;
+            stored.attempts = candidates[next].second.attempts;
+            cursor.read(stored.event);
+            loaded[next] = std::move(stored);
         }
-        read.reset();
+    };
+    bool cached = !sources.empty()
+        && std::all_of(sources.begin(), sources.end(), [](const Source& source) { return source.records != nullptr; });
+    SpoolStatement& read = *_readSegments;
+    try {
+        if (cached) {
+            for (const Source& source : sources) {
+                while (next < candidates.size() && candidates[next].first < source.first)
+                    bad.emplace_back(next++, "");
+                decode(source.records->data(), source.records->size(), source.first, source.end, false);
+            }
+        } else {
+            read.bind(1, static_cast<int64_t>(sources.empty() ? candidates.front().first : sources.front().first))
+                .bind(2, static_cast<int64_t>(candidates.back().first));
+            auto source = sources.begin();
+            while (next < candidates.size() && read.step()) {
+                uint64_t first = static_cast<uint64_t>(read.integer(0));
+                uint64_t end = first + static_cast<uint64_t>(read.integer(1));
+                while (next < candidates.size() && candidates[next].first < first)
+                    bad.emplace_back(next++, "");
+                while (source != sources.end() && source->first < first)
+                    ++source;
+                if (source != sources.end() && source->first == first && source->records) {
+                    decode(source->records->data(), source->records->size(), first, end, false);
+                    continue;
+                }
+                size_t size = 0;
+                const void* data = read.type(2) == SQLITE_BLOB ? read.blob(2, size) : nullptr;
+                decode(data, size, first, end, true);
+            }
+            read.reset();
+        }
     } catch (const SpoolError& e) {
         read.reset();
         logError("read", "cannot read events " + std::to_string(candidates.front().first) + ".."
@@ -821,7 +888,7 @@ std::vector<StoredEvent> SpoolQueue::take(const EventStore::Accept& accept)
     for (;;) {
         refill();
         std::vector<std::pair<uint64_t, Entry>> candidates;
-        uint64_t firstSegment = 0;
+        std::vector<Source> sources;
         {
             std::lock_guard<std::mutex> lock(_mutex);
             while (!_window.empty() && candidates.size() < TAKE_CHUNK) {
@@ -832,12 +899,15 @@ std::vector<StoredEvent> SpoolQueue::take(const EventStore::Accept& accept)
             }
             if (!candidates.empty()) {
                 auto segment = _segments.upper_bound(candidates.front().first);
-                firstSegment = segment == _segments.begin() ? candidates.front().first : std::prev(segment)->first;
+                if (segment != _segments.begin())
+                    --segment;
+                for (; segment != _segments.end() && segment->first <= candidates.back().first; ++segment)
+                    sources.push_back({segment->first, segment->first + segment->second.count, segment->second.records});
             }
         }
         if (candidates.empty())
             break;
-        std::vector<std::optional<StoredEvent>> loaded = load(candidates, firstSegment);
+        std::vector<std::optional<StoredEvent>> loaded = load(candidates, sources);
         size_t i = 0;
         for (; i < candidates.size(); ++i) {
             if (!loaded[i])
@@ -846,9 +916,10 @@ std::vector<StoredEvent> SpoolQueue::take(const EventStore::Accept& accept)
                 break;
             taken.push_back(std::move(*loaded[i]));
         }
+        std::lock_guard<std::mutex> lock(_mutex);
+        consumeCache(candidates, i, sources);
         if (i == candidates.size())
             continue;
-        std::lock_guard<std::mutex> lock(_mutex);
         for (; i < candidates.size(); ++i) {
             auto node = _inFlight.extract(candidates[i].first);
             if (node.empty())
@@ -936,7 +1007,7 @@ size_t SpoolQueue::size() const
 size_t SpoolQueue::heldBytes() const
 {
     std::lock_guard<std::mutex> lock(_mutex);
-    return (_window.size() + _inFlight.size()) * ENTRY_MEMORY + _queuedBytes;
+    return (_window.size() + _inFlight.size()) * ENTRY_MEMORY + _queuedBytes + _cachedBytes;
 }
 
 void SpoolQueue::logError(const std::string& kind, const std::string& message)

@@ -102,6 +102,16 @@ private:
         uint32_t count = 0;
         uint32_t remaining = 0;
         bool hasStates = false; ///< event_states rows exist (or may) for its events
+        /// Its records as appended, while the cache has room and take() has not read all its
+        /// events: take() need not read them back from the file.
+        std::shared_ptr<const std::string> records;
+        uint32_t untaken = 0; ///< events take() has not read yet
+    };
+    /// What take() reads a segment from.
+    struct Source {
+        uint64_t first;
+        uint64_t end;
+        std::shared_ptr<const std::string> records; ///< null: read from the file
     };
     /// A segment all of whose events are settled: deleted from the file.
     struct Drop {
@@ -121,8 +131,13 @@ private:
     };
     /// What a commit added to the file, in seq order.
     struct Added {
+        struct Segment {
+            uint64_t first;
+            uint32_t count;
+            SpoolRecords* records; ///< its records, to cache; null for requeued dead letters
+        };
         std::vector<std::pair<uint64_t, Entry>> events;
-        std::vector<std::pair<uint64_t, uint32_t>> segments; ///< first_seq, count
+        std::vector<Segment> segments;
     };
 
     void open();
@@ -148,13 +163,19 @@ private:
     /// Settles the index after a commit attempt (called with _mutex held).
     void apply(Work& work, bool stored, const Added& added);
     /// A committed segment's events: into the window when the tail is empty and there is room.
-    void addPending(uint64_t first, uint32_t count, const std::pair<uint64_t, Entry>* entries);
+    void addPending(const Added::Segment& segment, const std::pair<uint64_t, Entry>* entries);
+    /// Counts the first count candidates, read from sources, as taken: the cache lets go of
+    /// segments take() is done with (with _mutex held).
+    void consumeCache(const std::vector<std::pair<uint64_t, Entry>>& candidates, size_t count,
+        const std::vector<Source>& sources);
+    /// Forgets a segment of the window (with _mutex held).
+    void eraseSegment(std::map<uint64_t, Segment>::iterator segment);
     /// Loads the next rows of the tail into the window when it runs low (take's thread only).
     void refill();
-    /// The events of candidates, in order, read from the segments from firstSegment on; nullopt
-    /// for an event that was quarantined or is missing.
+    /// The events of candidates, in order, read from sources (the window's segments that hold
+    /// them) or from the file; nullopt for an event that was quarantined or is missing.
     std::vector<std::optional<StoredEvent>> load(const std::vector<std::pair<uint64_t, Entry>>& candidates,
-        uint64_t firstSegment);
+        const std::vector<Source>& sources);
     void updateGauges();
     /// Logs an error, at most once per interval per kind, so a failing disk or a damaged range
     /// of records does not flood the journal.
@@ -186,6 +207,7 @@ private:
     std::map<uint64_t, Entry> _window; ///< pending, oldest first; released events regain their place
     std::map<uint64_t, Entry> _inFlight;
     std::map<uint64_t, Segment> _segments; ///< by first_seq: those of the window and in flight
+    size_t _cachedBytes = 0;               ///< their records kept in memory
     size_t _windowBytes = 0;
     uint64_t _windowHigh = 0;  ///< every pending event above this seq is in the tail (a segment's end)
     uint64_t _indexedHigh = 0; ///< the highest committed seq

@@ -2,6 +2,7 @@
 
 #include <xxhash.h>
 
+#include <algorithm>
 #include <cstring>
 
 namespace eventbus {
@@ -48,6 +49,8 @@ void SpoolRecords::add(const Event& event)
     for (const std::string* s : strings)
         size += s->size();
     size_t start = _blob.size();
+    if (_blob.capacity() < start + size)
+        _blob.reserve(std::max(start + size, 2 * _blob.capacity()));
     _blob.resize(start + size);
     char* at = &_blob[start];
     putU32(at, static_cast<uint32_t>(size - 4));

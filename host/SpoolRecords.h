@@ -26,6 +26,8 @@ public:
     uint64_t extraBytes() const { return _extraBytes; }
     int64_t oldestIngressUs() const { return _oldestIngressUs; }
     const std::string& blob() const { return _blob; }
+    /// Moves the blob out (the counts stay).
+    std::string takeBlob() { return std::move(_blob); }
 
     /// What a record holds besides its strings.
     static const size_t HEADER = 44;
