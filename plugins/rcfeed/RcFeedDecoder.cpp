@@ -107,6 +107,7 @@ public:
     const std::string& encodeError() const { return _encodeError; }
 
     bool Null() {
+        // A member whose value is null is dropped, key and all; a null in an array stays.
         if (_skipDepth > 0 || _isObject[_depth]) return true;
         if (beginValue()) _out += "null"sv;
         return true;
@@ -235,7 +236,8 @@ private:
             return false;
         }
         if (_depth == 0) {
-            // The change itself: the envelope writes its braces, and its first member.
+            // The change itself: its members go into the event after the envelope, so its braces
+            // are not written and each member needs a comma.
             _depth = 1;
             _isObject[1] = true;
             _hasValues[1] = true;
