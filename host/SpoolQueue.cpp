@@ -265,15 +265,23 @@ void SpoolQueue::unreserve(uint64_t bytes)
     _reserved -= std::min(bytes, _reserved);
 }
 
-std::shared_ptr<SpoolQueue::AppendGroup> SpoolQueue::enqueue(std::vector<Event>&& events, uint64_t reserved)
+std::shared_ptr<SpoolQueue::AppendGroup> SpoolQueue::enqueue(const std::vector<const Event*>& events, uint64_t reserved)
 {
     // Encoding here, on the appending thread, leaves the writer thread only SQLite's work.
     auto group = std::make_shared<AppendGroup>();
     group->reserved = reserved;
     group->entries.reserve(events.size());
-    for (const Event& event : events) {
-        if (group->segments.empty() || group->segments.back().count() == SpoolRecords::MAX_EVENTS)
+    group->segments.reserve((events.size() + SpoolRecords::MAX_EVENTS - 1) / SpoolRecords::MAX_EVENTS);
+    for (size_t i = 0; i < events.size(); ++i) {
+        const Event& event = *events[i];
+        if (i % SpoolRecords::MAX_EVENTS == 0) {
+            // Sized once: growing a blob of a hundred events copies it over and over.
+            size_t bytes = 0;
+            for (size_t j = i; j < std::min(events.size(), i + SpoolRecords::MAX_EVENTS); ++j)
+                bytes += SpoolRecords::recordSize(*events[j]);
             group->segments.emplace_back();
+            group->segments.back().reserve(bytes);
+        }
         group->segments.back().add(event);
         Entry entry;
         entry.bytes = static_cast<uint32_t>(event.json.size());
@@ -281,7 +289,6 @@ std::shared_ptr<SpoolQueue::AppendGroup> SpoolQueue::enqueue(std::vector<Event>&
         entry.ingressUs = event.ingressUs;
         group->entries.push_back(entry);
     }
-    events.clear();
     group->held = group->entries.size() * sizeof(Entry);
     for (const SpoolRecords& segment : group->segments)
         group->held += segment.blob().size();
@@ -914,6 +921,8 @@ std::vector<StoredEvent> SpoolQueue::take(const EventStore::Accept& accept)
                 continue;
             if (!accept(loaded[i]->event))
                 break;
+            if (taken.empty())
+                taken.reserve(candidates.size());
             taken.push_back(std::move(*loaded[i]));
         }
         std::lock_guard<std::mutex> lock(_mutex);

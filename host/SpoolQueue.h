@@ -73,8 +73,9 @@ public:
     /// Books bytes against the disk budget; false (and counted) when they do not fit.
     bool reserve(uint64_t bytes);
     void unreserve(uint64_t bytes);
-    /// Hands reserved events to the writer. Returns at once; wait() for the commit.
-    std::shared_ptr<AppendGroup> enqueue(std::vector<Event>&& events, uint64_t reserved);
+    /// Encodes reserved events for the writer (they are not kept). Returns at once; wait() for
+    /// the commit.
+    std::shared_ptr<AppendGroup> enqueue(const std::vector<const Event*>& events, uint64_t reserved);
     /// Blocks until the group is committed (true) or failed (false).
     bool wait(const std::shared_ptr<AppendGroup>& group);
 

@@ -42,12 +42,15 @@ const size_t SUMMED_FROM = 12;
 
 } // namespace
 
+size_t SpoolRecords::recordSize(const Event& event)
+{
+    return HEADER + event.stream.size() + event.id.size() + event.clientIp.size() + event.plugin.size() + event.json.size();
+}
+
 void SpoolRecords::add(const Event& event)
 {
     const std::string* strings[5] = {&event.stream, &event.id, &event.clientIp, &event.plugin, &event.json};
-    size_t size = HEADER;
-    for (const std::string* s : strings)
-        size += s->size();
+    size_t size = recordSize(event);
     size_t start = _blob.size();
     if (_blob.capacity() < start + size)
         _blob.reserve(std::max(start + size, 2 * _blob.capacity()));

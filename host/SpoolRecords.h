@@ -18,6 +18,10 @@ class SpoolRecords {
 public:
     /// Appends event's record.
     void add(const Event& event);
+    /// Makes room for records of this many bytes in all.
+    void reserve(size_t bytes) { _blob.reserve(bytes); }
+    /// What event's record takes.
+    static size_t recordSize(const Event& event);
     bool empty() const { return _count == 0; }
     uint32_t count() const { return _count; }
     /// The events' JSON sizes, summed.

@@ -60,16 +60,22 @@ SpoolQueue* SqliteSpool::find(const std::string& service) const
 
 bool SqliteSpool::append(Routed&& events)
 {
-    std::map<SpoolQueue*, std::vector<Event>> byQueue;
+    std::map<SpoolQueue*, std::vector<const Event*>> byQueue;
     std::map<SpoolQueue*, uint64_t> costs;
-    for (auto& [service, event] : events) {
-        SpoolQueue* queue = find(service);
-        if (!queue) {
+    SpoolQueue* current = nullptr;
+    const std::string* currentService = nullptr;
+    for (const auto& [service, event] : events) {
+        // Events of one append mostly go to one service: look it up once.
+        if (!currentService || service != *currentService) {
+            current = find(service);
+            currentService = &service;
+        }
+        if (!current) {
             Poco::Logger::get("eventbus.spool").error("no spool for event service '" + service + "'");
             return false;
         }
-        costs[queue] += SpoolQueue::diskCost(event);
-        byQueue[queue].push_back(std::move(event));
+        costs[current] += SpoolQueue::diskCost(event);
+        byQueue[current].push_back(&event);
     }
     for (auto it = costs.begin(); it != costs.end(); ++it) {
         if (!it->first->reserve(it->second)) {
@@ -79,8 +85,8 @@ bool SqliteSpool::append(Routed&& events)
         }
     }
     std::vector<std::pair<SpoolQueue*, std::shared_ptr<SpoolQueue::AppendGroup>>> groups;
-    for (auto& [queue, list] : byQueue)
-        groups.emplace_back(queue, queue->enqueue(std::move(list), costs[queue]));
+    for (const auto& [queue, list] : byQueue)
+        groups.emplace_back(queue, queue->enqueue(list, costs[queue]));
     bool stored = true;
     for (auto& [queue, group] : groups)
         stored = queue->wait(group) && stored;
