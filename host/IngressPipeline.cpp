@@ -57,26 +57,33 @@ void IngressPipeline::countFull(const std::string& plugin, size_t events, const 
                                                (suppressed ? " [" + std::to_string(suppressed) + " similar suppressed]" : ""));
 }
 
-void IngressPipeline::processBurst(PluginInstance& plugin, const std::vector<IngressInput*>& inputs)
+void IngressPipeline::decodeBurst(PluginInstance& plugin, const std::vector<IngressInput*>& inputs,
+    std::vector<Event>& events)
 {
-    std::vector<Event> events;
     for (const IngressInput* input : inputs) {
         DecodeResult r = plugin.decode(*input);
         if (r.status != EB_OK) {
             countRejected(plugin.name(), r.rejectReason, r.rejectMessage);
             continue;
         }
-        if (events.empty()) {
+        if (events.empty() && events.capacity() < r.events.size()) {
             events = std::move(r.events);
             events.reserve(inputs.size());
-        } else std::move(r.events.begin(), r.events.end(), std::back_inserter(events));
+        } else {
+            std::move(r.events.begin(), r.events.end(), std::back_inserter(events));
+        }
     }
+}
+
+void IngressPipeline::submitBurst(PluginInstance& plugin, const std::string& listener, size_t inputs,
+    std::vector<Event>&& events)
+{
     // Received is counted once the burst's events are held: a datagram counted as received
     // is stored (or counted as dropped), which is what an operator or a test can rely on.
     const size_t n = events.size();
     bool full = n > 0 && _dispatcher.submit(std::move(events)).full;
-    _metrics.add("eventbus_ingress_received_total", {{"plugin", plugin.name()}, {"listener", inputs.front()->listener}},
-                 static_cast<double>(inputs.size()));
+    _metrics.add("eventbus_ingress_received_total", {{"plugin", plugin.name()}, {"listener", listener}},
+                 static_cast<double>(inputs));
     if (n == 0) return;
     _metrics.add("eventbus_ingress_events_total", {{"plugin", plugin.name()}}, static_cast<double>(n));
     if (full) {

@@ -27,10 +27,12 @@ public:
     IngressPipeline(Dispatcher& dispatcher, MetricsRegistry& metrics);
 
     IngressAnswer process(PluginInstance& plugin, const IngressInput& input);
-    /// Decodes several independent inputs (a burst of datagrams) and submits all their events as
-    /// one set: one dispatcher round and one durable commit for the burst. Each input is counted
-    /// and rejected on its own; a full budget drops (and counts) the burst's events.
-    void processBurst(PluginInstance& plugin, const std::vector<IngressInput*>& inputs);
+    /// Decodes several independent inputs (a burst of datagrams), appending their events; each
+    /// input is rejected and counted on its own.
+    void decodeBurst(PluginInstance& plugin, const std::vector<IngressInput*>& inputs, std::vector<Event>& events);
+    /// Submits what decodeBurst gathered from `inputs` inputs of one listener as one set: one
+    /// dispatcher round and one durable commit. A full budget drops (and counts) the events.
+    void submitBurst(PluginInstance& plugin, const std::string& listener, size_t inputs, std::vector<Event>&& events);
     /// Counts an input refused before decode (oversized, bad content type...) the same way.
     void countRejected(const std::string& plugin, const std::string& reason, const std::string& message);
 

@@ -18,6 +18,8 @@ namespace eventbus {
 namespace {
 const size_t kMaxDatagram = 65535;
 const size_t kBurst = 32;
+/// Datagrams decoded into one submission at most (about 150 KB of RC feed events).
+const size_t kGather = 256;
 const size_t kDefaultMax = 65507;
 } // namespace
 
@@ -70,8 +72,9 @@ uint16_t UdpListener::port() const { return _socket.address().port(); }
 void UdpListener::run()
 {
     // Datagrams come in bursts (one per edit on a busy wiki): everything already waiting in the
-    // socket is taken with one recvmmsg and handed on as one submission, so a burst costs one
-    // dispatcher round and, with the durable spool, one commit.
+    // socket is taken with one recvmmsg, and while full bursts keep coming, up to kGather
+    // datagrams are decoded before their events are handed on as one submission: one dispatcher
+    // round and, with the durable spool, one commit, which the thread waits for.
     const size_t limit = _spec.maxMessageBytes ? _spec.maxMessageBytes : kDefaultMax;
     std::vector<std::vector<char>> buffers(kBurst, std::vector<char>(kMaxDatagram + 1));
     std::vector<mmsghdr> messages(kBurst);
@@ -90,6 +93,15 @@ void UdpListener::run()
     uint16_t lastPort = 0;
     std::vector<IngressInput*> batch;
     batch.reserve(kBurst);
+    std::vector<Event> events;
+    events.reserve(kGather);
+    size_t gathered = 0; // datagrams decoded into events since the last submission
+    auto submit = [&] {
+        _pipeline.submitBurst(*_plugin, _spec.name, gathered, std::move(events));
+        events = std::vector<Event>();
+        events.reserve(kGather);
+        gathered = 0;
+    };
     for (;;) {
         const bool stopping = _stop;
         for (size_t i = 0; i < kBurst; ++i) {
@@ -100,10 +112,15 @@ void UdpListener::run()
             messages[i].msg_hdr.msg_name = &senders[i];
             messages[i].msg_hdr.msg_namelen = sizeof senders[i];
         }
-        // Blocks up to the socket's receive timeout for the first datagram; on stop, only takes
-        // what was already sent to us.
-        int n = ::recvmmsg(fd, messages.data(), kBurst, stopping ? MSG_DONTWAIT : MSG_WAITFORONE, nullptr);
+        // The first datagram of a submission is waited for, up to the socket's receive timeout;
+        // while gathering, and on stop, only what was already sent to us is taken.
+        int flags = stopping || gathered > 0 ? MSG_DONTWAIT : MSG_WAITFORONE;
+        int n = ::recvmmsg(fd, messages.data(), kBurst, flags, nullptr);
         if (n <= 0) {
+            if (gathered > 0) {
+                submit();
+                continue;
+            }
             if (stopping) break;
             if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
                 Poco::Logger::get("eventbusd").error("udp " + _spec.name + ": receive failed: " + std::strerror(errno));
@@ -131,7 +148,14 @@ void UdpListener::run()
             inputs[i].peerPort = lastPort;
             batch.push_back(&inputs[i]);
         }
-        if (!batch.empty()) _pipeline.processBurst(*_plugin, batch);
+        if (!batch.empty()) {
+            _pipeline.decodeBurst(*_plugin, batch, events);
+            gathered += batch.size();
+        }
+        if (static_cast<size_t>(n) == kBurst && gathered < kGather)
+            continue; // a full burst: more are probably waiting
+        if (gathered > 0)
+            submit();
     }
 }
 
