@@ -407,6 +407,7 @@ SubmitResult Dispatcher::submit(std::vector<Event>&& events)
     Impl& impl = *_impl;
     SubmitResult result;
     EventStore::Routed routed;
+    routed.reserve(events.size());
     std::set<std::pair<std::string, int>> refused; // (service, type): one count per submission
     size_t cost = 0;
     int64_t now = wallMicroseconds();

@@ -1,5 +1,7 @@
 #include "MemoryStore.h"
 
+#include <algorithm>
+
 namespace eventbus {
 
 MemoryStore::MemoryStore(const std::string& deadLetterPath)
@@ -29,6 +31,8 @@ std::vector<StoredEvent> MemoryStore::take(const std::string& service, const Acc
     if (found == _queues.end())
         return taken;
     Queue& queue = found->second;
+    // A batch's worth (1000 events by default): growing the vector moved every event taken so far.
+    taken.reserve(std::min<size_t>(queue.pending.size(), 1024));
     while (!queue.pending.empty() && accept(queue.pending.begin()->second.event)) {
         auto node = queue.pending.extract(queue.pending.begin());
         queue.pendingBytes -= node.mapped().event.json.size();
