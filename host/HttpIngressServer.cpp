@@ -82,6 +82,8 @@ public:
             return send(response, error(431, "more than " + std::to_string(_limits.maxHeaders) + " header fields"));
         }
         std::string body;
+        if (request.hasContentLength())
+            body.reserve(static_cast<size_t>(request.getContentLength64())); // within the limit: checked above
         std::istream& in = request.stream();
         char buf[65536];
         while (in) {
