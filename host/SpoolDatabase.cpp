@@ -71,7 +71,7 @@ SpoolDatabase::SpoolDatabase(const std::string& path, const std::string& service
     try {
         sqlite3_extended_result_codes(_db, 1);
         // The CLI and the daemon may use the file at once; a writer waits rather than fails.
-        sqlite3_busy_timeout(_db, 5000);
+        sqlite3_busy_timeout(_db, BUSY_TIMEOUT_MS);
         int64_t version = checkFormat();
         exec("PRAGMA journal_mode=WAL");
         if (version == 0)

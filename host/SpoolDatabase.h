@@ -60,6 +60,8 @@ public:
     static std::string serviceOf(const std::string& name);
     /// Renames path and its -wal and -shm companions to <path>.corrupt-<UTC time>; returns the new path.
     static std::string moveAside(const std::string& path);
+    /// How long a connection waits for a lock another holds before it fails.
+    static const int BUSY_TIMEOUT_MS = 5000;
     /// What every event costs against the disk budget besides its strings.
     static const uint64_t ROW_OVERHEAD = 64;
 

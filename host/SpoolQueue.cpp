@@ -42,7 +42,8 @@ const size_t CACHE_BYTES = size_t(4) << 20;
 /// What one index entry costs in memory (the map node around it).
 const size_t ENTRY_MEMORY = 96;
 const auto FAILURE_PAUSE = std::chrono::milliseconds(200);
-/// A WAL longer than this (16 MB of pages) is copied to the end by the writer, so it restarts.
+/// A WAL longer than this (16 MB of pages) is checkpointed at once, finished by the writer, so it
+/// restarts.
 const int WAL_RESTART_FRAMES = 4096;
 
 const char* const ROW_STRINGS = "length(CAST(stream AS BLOB)) + length(CAST(id AS BLOB)) "
@@ -144,21 +145,30 @@ SpoolQueue::SpoolQueue(const std::string& service, const std::string& path, cons
 void SpoolQueue::syncLoop()
 {
     const auto interval = std::chrono::milliseconds(std::max(_settings.fsyncIntervalMs, 1));
+    bool yielded = false; // skipped the last round, leaving the writer to finish its checkpoint
     std::unique_lock<std::mutex> lock(_syncMutex);
     for (;;) {
-        _syncWake.wait_for(lock, interval, [this] { return _syncStopping; });
+        _syncWake.wait_for(lock, interval, [this] { return _syncStopping || _checkpointNow; });
         bool stopping = _syncStopping;
-        bool unsynced = _unsynced;
+        bool unsynced = _unsynced || _checkpointNow;
         _unsynced = false;
+        _checkpointNow = false;
         lock.unlock();
         // A passive checkpoint copies what is committed and fsyncs, without blocking the writer:
-        // power loss can take at most one interval. Process crashes lose nothing either way.
+        // power loss can take at most one interval. Process crashes lose nothing either way. A
+        // WAL grown past WAL_RESTART_FRAMES calls for one before the interval is over. While the
+        // writer finishes one (to restart the WAL), a checkpoint here would only make it busy:
+        // that round is skipped, never two in a row.
+        bool yield = unsynced && _restartWal && !yielded && !stopping;
         int walFrames = 0;
-        if (unsynced
+        if (unsynced && !yield
             && sqlite3_wal_checkpoint_v2(_syncer->handle(), nullptr, SQLITE_CHECKPOINT_PASSIVE, &walFrames, nullptr) == SQLITE_OK
             && walFrames > WAL_RESTART_FRAMES)
             _restartWal = true;
+        yielded = yield;
         lock.lock();
+        if (yield)
+            _unsynced = true;
         if (stopping)
             return;
     }
@@ -191,10 +201,16 @@ void SpoolQueue::open()
     // No checkpoint inside a commit (SQLite's default every 1000 pages): with synchronous=NORMAL
     // that fsync stalled every commit behind it for a disk's worth of time. The sync thread
     // checkpoints instead; with FULL, commits fsync anyway and the default stays.
-    if (!_settings.fsyncAlways())
+    if (!_settings.fsyncAlways()) {
         _writer->exec("PRAGMA wal_autocheckpoint=0");
-    // When the WAL restarts, a file grown past this is cut back.
-    _writer->exec("PRAGMA journal_size_limit=" + std::to_string(int64_t(WAL_RESTART_FRAMES) * 4096));
+        sqlite3_wal_hook(_writer->handle(), [](void* queue, sqlite3*, const char*, int frames) {
+            static_cast<SpoolQueue*>(queue)->_walFrames = frames;
+            return SQLITE_OK;
+        }, this);
+    }
+    // When the WAL restarts, a file grown well past the restart size is cut back; one just past
+    // it is kept, as writing over pages the file has is cheaper than growing it again.
+    _writer->exec("PRAGMA journal_size_limit=" + std::to_string(int64_t(2) * WAL_RESTART_FRAMES * 4096));
     // Debian builds SQLite with secure_delete on, which zeroes every deleted segment through the
     // WAL: twice the bytes written for nothing a spool needs. FAST still clears what costs no I/O.
     _writer->exec("PRAGMA secure_delete=FAST");
@@ -336,13 +352,14 @@ void SpoolQueue::writeLoop()
             // The WAL starts over only once a checkpoint has copied all of it, which the sync
             // thread's never does while commits keep coming: under steady load the file grew
             // without bound (a GB in seconds, far past spool.max_bytes) and every frame landed on
-            // a new page. Between two commits, what the sync thread's checkpoint left is little.
-            // Busy (the sync thread checkpoints) or held back by a reader: again after the next
-            // commit, which costs nothing when no frame can be copied.
-            int frames = 0, copied = 0;
-            if (sqlite3_wal_checkpoint_v2(_writer->handle(), nullptr, SQLITE_CHECKPOINT_PASSIVE, &frames, &copied) == SQLITE_OK
-                && copied == frames)
+            // a new page. Between two commits, what the sync thread's checkpoint left is little,
+            // and a RESTART checkpoint here copies it and starts the WAL over. It must not wait:
+            // busy (the sync thread checkpoints) or held back by a reader, it is tried again
+            // after the next commit, and costs nothing when no frame can be copied.
+            sqlite3_busy_timeout(_writer->handle(), 0);
+            if (sqlite3_wal_checkpoint_v2(_writer->handle(), nullptr, SQLITE_CHECKPOINT_RESTART, nullptr, nullptr) == SQLITE_OK)
                 _restartWal = false;
+            sqlite3_busy_timeout(_writer->handle(), SpoolDatabase::BUSY_TIMEOUT_MS);
         }
         if (!work.empty() || poll) {
             try {
@@ -361,6 +378,10 @@ void SpoolQueue::writeLoop()
         if (unsynced && !_settings.fsyncAlways()) {
             std::lock_guard<std::mutex> sync(_syncMutex);
             _unsynced = true;
+            if (_walFrames > WAL_RESTART_FRAMES && !_restartWal && !_checkpointNow) {
+                _checkpointNow = true;
+                _syncWake.notify_one();
+            }
         }
         unsynced = false;
 

@@ -224,7 +224,9 @@ private:
     std::mutex _syncMutex;
     std::condition_variable _syncWake;
     bool _unsynced = false;    ///< guarded by _syncMutex
+    bool _checkpointNow = false; ///< guarded by _syncMutex: the WAL is long, do not wait for the interval
     std::atomic<bool> _restartWal{false}; ///< the sync thread asks the writer to finish a checkpoint
+    int _walFrames = 0;        ///< in the WAL after the writer's last commit (interval policy)
     bool _syncStopping = false; ///< guarded by _syncMutex
     std::thread _syncThread;
 };

@@ -557,7 +557,7 @@ public:
     {
         _settings.fsyncIntervalMs = 20;
         auto spool = open();
-        const size_t rounds = 400, perRound = 100, padding = 2000; // 80 MB through the file
+        const size_t rounds = 600, perRound = 100, padding = 2000; // 120 MB through the file
         size_t largestWal = 0;
         for (size_t round = 0; round < rounds; ++round) {
             std::vector<Event> events;
@@ -569,7 +569,8 @@ public:
             if (wal.exists())
                 largestWal = std::max(largestWal, static_cast<size_t>(wal.getSize()));
         }
-        CPPUNIT_ASSERT_MESSAGE(std::to_string(largestWal), largestWal < size_t(40) << 20);
+        // 16 MB, and what commits add while the checkpoint runs (more on a loaded machine).
+        CPPUNIT_ASSERT_MESSAGE(std::to_string(largestWal), largestWal < size_t(60) << 20);
         CPPUNIT_ASSERT(test::waitUntil([&] { return spool->size() == 0; }, std::chrono::seconds(5)));
     }
 
