@@ -968,6 +968,7 @@ void SpoolQueue::ack(const std::vector<uint64_t>& seqs)
         return;
     {
         std::lock_guard<std::mutex> lock(_mutex);
+        _work.removals.reserve(_work.removals.size() + seqs.size());
         for (uint64_t seq : seqs) {
             auto found = _inFlight.find(seq);
             if (found == _inFlight.end())

@@ -171,7 +171,7 @@ private:
         const std::vector<Source>& sources);
     /// Forgets a segment of the window (with _mutex held).
     void eraseSegment(std::map<uint64_t, Segment>::iterator segment);
-    /// Loads the next rows of the tail into the window when it runs low (take's thread only).
+    /// Loads the next segments of the tail into the window when it runs low (take's thread only).
     void refill();
     /// The events of candidates, in order, read from sources (the window's segments that hold
     /// them) or from the file; nullopt for an event that was quarantined or is missing.
