@@ -33,7 +33,10 @@ public:
         std::string integrity;   ///< SQLite's integrity_check: "ok" or its first findings
         int64_t checked = 0;     ///< events whose checksum was verified
         int64_t mismatches = 0;  ///< events the daemon will quarantine when it reaches them
-        bool ok() const { return integrity == "ok" && mismatches == 0; }
+        /// Segments whose count does not match their records (or overlaps the next segment):
+        /// the daemon quarantines every record they hold.
+        int64_t damagedSegments = 0;
+        bool ok() const { return integrity == "ok" && mismatches == 0 && damagedSegments == 0; }
     };
 
     explicit SpoolInspector(const std::string& spoolDir);

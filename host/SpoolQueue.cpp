@@ -91,10 +91,13 @@ struct SpoolQueue::WriterStatements {
                         "(SELECT coalesce(sum(length(CAST(body AS BLOB)) + length(CAST(reason AS BLOB)) + "
                         + std::string(ROW_STRINGS) + " + 64), 0) FROM quarantine)")
         , dataVersion(db, "PRAGMA data_version")
+        , damagedSegment(db, "SELECT count, body_bytes, extra_bytes, records FROM segments WHERE first_seq = ?1")
+        , nextSegment(db, "SELECT coalesce(min(first_seq), 0) FROM segments WHERE first_seq > ?1")
+        , statesIn(db, "SELECT seq, attempts, settled FROM event_states WHERE seq >= ?1 AND seq < ?2 ORDER BY seq")
     {
     }
     SpoolStatement begin, commit, rollback, insert, drop, dropStates, settle, attempts, segment, bury, quarantine, requeued,
-        unbury, deadBytes, dataVersion;
+        unbury, deadBytes, dataVersion, damagedSegment, nextSegment, statesIn;
 };
 
 uint64_t SpoolQueue::Entry::cost() const
@@ -104,7 +107,8 @@ uint64_t SpoolQueue::Entry::cost() const
 
 bool SpoolQueue::Work::empty() const
 {
-    return appends.empty() && removals.empty() && attempts.empty() && settled.empty() && states.empty() && drops.empty();
+    return appends.empty() && removals.empty() && attempts.empty() && settled.empty() && states.empty() && drops.empty()
+        && damaged.empty();
 }
 
 uint64_t SpoolQueue::diskCost(const Event& event)
@@ -534,6 +538,8 @@ void SpoolQueue::commit(Work& work, bool foreign, Added& added, uint64_t& nextSe
                 w.dropStates.run();
             }
         }
+        for (uint64_t first : work.damaged)
+            quarantineSegment(first, nowUs(), added, deadBytes);
         int64_t requeued = 0;
         if (foreign) {
             // The operator's tool changed the file: take requeued dead letters back, and recount
@@ -548,6 +554,8 @@ void SpoolQueue::commit(Work& work, bool foreign, Added& added, uint64_t& nextSe
                     deadBytes += static_cast<int64_t>(removal.cost + removal.reason->size());
         }
         w.commit.run();
+        if (added.quarantined)
+            _metrics.add(QUARANTINED, {{"event_service_name", _service}}, static_cast<double>(added.quarantined));
         if (requeued) {
             _metrics.add(REQUEUED, {{"event_service_name", _service}}, static_cast<double>(requeued));
             _log.information("spool of event service " + _service + ": " + std::to_string(requeued)
@@ -557,6 +565,59 @@ void SpoolQueue::commit(Work& work, bool foreign, Added& added, uint64_t& nextSe
         w.rollback.run();
         throw;
     }
+}
+
+void SpoolQueue::quarantineSegment(uint64_t first, int64_t now, Added& added, int64_t& deadBytes)
+{
+    WriterStatements& w = *_writes;
+    w.nextSegment.bind(1, static_cast<int64_t>(first));
+    w.nextSegment.step();
+    // The events of this segment are the seqs up to the next segment's: nothing else is theirs.
+    int64_t end = w.nextSegment.integer(0);
+    w.nextSegment.reset();
+    if (end == 0)
+        end = INT64_MAX;
+    std::map<uint64_t, std::pair<int32_t, bool>> states; // seq: attempts, settled
+    w.statesIn.bind(1, static_cast<int64_t>(first)).bind(2, end);
+    while (w.statesIn.step())
+        states[static_cast<uint64_t>(w.statesIn.integer(0))] = {static_cast<int32_t>(w.statesIn.integer(1)), w.statesIn.integer(2) != 0};
+    w.statesIn.reset();
+    SpoolStatement& read = w.damagedSegment;
+    read.bind(1, static_cast<int64_t>(first));
+    if (!read.step()) {
+        read.reset();
+        return; // gone already (deleted by a transaction that failed to report it)
+    }
+    added.droppedBytes += static_cast<int64_t>(read.integer(1) + read.integer(2))
+        + read.integer(0) * static_cast<int64_t>(SpoolDatabase::ROW_OVERHEAD);
+    std::string records = read.type(3) == SQLITE_BLOB ? read.bytes(3) : std::string();
+    read.reset();
+    static const std::string reason = "segment count does not match its records";
+    SpoolRecords::Cursor cursor(records.data(), records.size());
+    uint64_t seq = first;
+    int64_t kept = 0;
+    for (; cursor.next(); ++seq) {
+        auto state = states.find(seq);
+        if (state != states.end() && state->second.second)
+            continue; // acknowledged or buried before the count was damaged
+        Event event;
+        cursor.read(event);
+        w.quarantine.bind(1, static_cast<int64_t>(seq)).bindText(2, event.stream).bind(3, event.type).bindText(4, event.id)
+            .bindText(5, event.clientIp).bindText(6, event.plugin).bind(7, event.ingressUs)
+            .bind(8, state == states.end() ? 0 : state->second.first).bindBlob(9, event.json)
+            .bind(10, static_cast<int64_t>(cursor.storedChecksum())).bindText(11, reason).bind(12, now);
+        w.quarantine.run();
+        ++kept;
+        deadBytes += static_cast<int64_t>(SpoolRecords::recordSize(event) - SpoolRecords::HEADER + reason.size()
+            + SpoolDatabase::ROW_OVERHEAD);
+    }
+    added.quarantined += kept;
+    logError("quarantine", "segment " + std::to_string(first) + " does not hold the events its count says: quarantined the "
+        + std::to_string(kept) + " records it holds" + (cursor.atEnd() ? "" : " before undecodable bytes"));
+    w.drop.bind(1, static_cast<int64_t>(first));
+    w.drop.run();
+    w.dropStates.bind(1, static_cast<int64_t>(first)).bind(2, end);
+    w.dropStates.run();
 }
 
 void SpoolQueue::bury(const std::vector<Removal>& removals, int64_t now)
@@ -650,6 +711,7 @@ void SpoolQueue::apply(Work& work, bool stored, const Added& added)
         keep(work.settled, _work.settled);
         keep(work.states, _work.states);
         keep(work.drops, _work.drops);
+        keep(work.damaged, _work.damaged);
         return;
     }
     size_t next = 0;
@@ -661,6 +723,7 @@ void SpoolQueue::apply(Work& work, bool stored, const Added& added)
         _eventBytes += static_cast<int64_t>(entry.cost());
     for (const Removal& removal : work.settled)
         _eventBytes -= static_cast<int64_t>(removal.cost);
+    _eventBytes -= added.droppedBytes;
 }
 
 void SpoolQueue::addPending(const Added::Segment& added, const std::pair<uint64_t, Entry>* entries)
@@ -709,6 +772,8 @@ void SpoolQueue::refill()
     // tail.
     std::vector<std::pair<uint64_t, Entry>> events;
     std::vector<std::pair<uint64_t, Segment>> segments;
+    std::vector<uint64_t> damaged;
+    uint64_t damagedCount = 0; ///< what the damaged segments' counts claimed
     bool complete = true;
     uint64_t last = from;
     SpoolStatement& read = *_readSegments;
@@ -716,22 +781,42 @@ void SpoolQueue::refill()
         read.bind(1, static_cast<int64_t>(from + 1)).bind(2, static_cast<int64_t>(to));
         while (read.step()) {
             uint64_t first = static_cast<uint64_t>(read.integer(0));
-            Segment segment;
-            segment.count = static_cast<uint32_t>(read.integer(1));
-            segment.remaining = segment.count;
+            int64_t count = read.integer(1);
             size_t size = 0;
             const void* data = read.type(2) == SQLITE_BLOB ? read.blob(2, size) : nullptr;
             SpoolRecords::Cursor cursor(data, size);
-            // Events past damage keep no sizes: take() finds them undecodable and quarantines them.
-            for (uint32_t i = 0; i < segment.count; ++i) {
+            // No checksum covers count: the records say how many they are. Only damage inside
+            // the records leaves count to be believed; the events past it keep no sizes, and
+            // take() finds them undecodable and quarantines them.
+            bool sound = count >= 1 && count <= int64_t(SpoolRecords::MAX_EVENTS) && first > last;
+            size_t at = events.size();
+            bool damagedRecord = false;
+            for (int64_t i = 0; sound && i < count; ++i) {
                 Entry entry;
                 if (cursor.next()) {
                     entry.bytes = cursor.bodySize();
                     entry.extra = cursor.extraSize();
                     entry.ingressUs = cursor.ingressUs();
+                } else if (cursor.atEnd()) {
+                    sound = false; // fewer records than count
+                } else {
+                    damagedRecord = true;
                 }
-                events.emplace_back(first + i, entry);
+                events.emplace_back(first + static_cast<uint64_t>(i), entry);
             }
+            // More records than count, or bytes after the last one.
+            if (sound && !damagedRecord && (cursor.next() || !cursor.atEnd()))
+                sound = false;
+            if (!sound) {
+                events.resize(at);
+                damaged.push_back(first);
+                damagedCount += static_cast<uint64_t>(std::max<int64_t>(count, 0));
+                last = std::max(last, first);
+                continue;
+            }
+            Segment segment;
+            segment.count = static_cast<uint32_t>(count);
+            segment.remaining = segment.count;
             segments.emplace_back(first, segment);
             last = first + segment.count - 1;
             if (events.size() >= REFILL_EVENTS) {
@@ -768,6 +853,10 @@ void SpoolQueue::refill()
         return;
     }
     std::lock_guard<std::mutex> lock(_mutex);
+    if (!damaged.empty()) {
+        _work.damaged.insert(_work.damaged.end(), damaged.begin(), damaged.end());
+        _workReady.notify_one();
+    }
     size_t loaded = 0;
     uint64_t loadedBytes = 0;
     for (const auto& [seq, entry] : events) {
@@ -793,7 +882,7 @@ void SpoolQueue::refill()
         _tailBytes -= std::min(_tailBytes, tailBytes);
         _windowHigh = to;
     } else {
-        _tailCount -= std::min(_tailCount, loaded);
+        _tailCount -= std::min<uint64_t>(_tailCount, loaded + damagedCount);
         _tailBytes -= std::min(_tailBytes, loadedBytes);
         _windowHigh = last;
     }
@@ -850,10 +939,17 @@ std::vector<std::optional<StoredEvent>> SpoolQueue::load(const std::vector<std::
             while (next < candidates.size() && read.step()) {
                 uint64_t first = static_cast<uint64_t>(read.integer(0));
                 uint64_t end = first + static_cast<uint64_t>(read.integer(1));
-                while (next < candidates.size() && candidates[next].first < first)
-                    bad.emplace_back(next++, "");
                 while (source != sources.end() && source->first < first)
                     ++source;
+                if (!sources.empty()) {
+                    // A segment refill() found damaged is not in the window, and its count is
+                    // not to be believed: the window's is.
+                    if (source == sources.end() || source->first != first)
+                        continue;
+                    end = source->end;
+                }
+                while (next < candidates.size() && candidates[next].first < first)
+                    bad.emplace_back(next++, "");
                 if (source != sources.end() && source->first == first && source->records) {
                     decode(source->records->data(), source->records->size(), first, end, false);
                     continue;

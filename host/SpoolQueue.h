@@ -128,6 +128,8 @@ private:
         std::vector<Removal> settled;
         std::vector<uint64_t> states; ///< events settled out of a segment that stays
         std::vector<Drop> drops;
+        /// Segments whose count does not match their records: quarantined whole and deleted.
+        std::vector<uint64_t> damaged;
         bool empty() const;
     };
     /// What a commit added to the file, in seq order.
@@ -139,6 +141,8 @@ private:
         };
         std::vector<std::pair<uint64_t, Entry>> events;
         std::vector<Segment> segments;
+        int64_t droppedBytes = 0; ///< what damaged segments counted against the disk budget
+        int64_t quarantined = 0;  ///< records of damaged segments moved to the quarantine table
     };
 
     void open();
@@ -156,6 +160,9 @@ private:
     void commit(Work& work, bool foreign, Added& added, uint64_t& nextSeq, int64_t& deadBytes);
     void insertSegment(const SpoolRecords& segment, uint64_t first);
     void requeue(Added& added, uint64_t& nextSeq, int64_t& requeued);
+    /// Copies every record a damaged segment holds (but those settled) to the quarantine table
+    /// and deletes the segment: its count cannot say where its events end.
+    void quarantineSegment(uint64_t first, int64_t now, Added& added, int64_t& deadBytes);
     /// Copies dead-lettered and quarantined events out of their segments.
     void bury(const std::vector<Removal>& removals, int64_t now);
     /// Turns work's removals and attempts into event_states rows and segment deletions (called

@@ -46,6 +46,8 @@ public:
         /// Moves to the next record: false at the end of the blob, or when what follows is not a
         /// record (then the records after it cannot be found either).
         bool next();
+        /// next() returned false because the blob ended, right after a record (not at damage).
+        bool atEnd() const { return !_damaged && _next == _size; }
         /// The current record's checksum matches its bytes.
         bool intact() const;
         /// Copies the current record's fields into event.

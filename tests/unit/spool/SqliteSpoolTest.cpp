@@ -170,6 +170,9 @@ class SqliteSpoolTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(testSecondSpoolOnSameFolderIsRefused);
     CPPUNIT_TEST(testWalStaysBoundedUnderSteadyLoad);
     CPPUNIT_TEST(testRandomOperationsAndReopensMatchAModel);
+    CPPUNIT_TEST(testShortenedSegmentCountQuarantinesEveryRecordTheSegmentHolds);
+    CPPUNIT_TEST(testLengthenedSegmentCountLeavesTheNextSegmentDeliverable);
+    CPPUNIT_TEST(testHugeSegmentCountIsNotIndexed);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -644,6 +647,85 @@ public:
         for (const auto& [index, id] : pending)
             expected += (expected.empty() ? "" : ",") + id;
         CPPUNIT_ASSERT_EQUAL_MESSAGE(context, expected, idsOf(takeAll(*spool)));
+    }
+
+    /// Appends `first` (one segment, seqs 1..10) and `second` (the next one), then sets the first
+    /// segment's count to count, as damage on disk would.
+    void writeWithDamagedCount(const std::string& first, const std::string& second, int64_t count)
+    {
+        auto spool = open();
+        std::vector<Event> one, two;
+        for (int i = 0; i < 10; ++i) {
+            one.push_back(event(first + std::to_string(i)));
+            two.push_back(event(second + std::to_string(i)));
+        }
+        CPPUNIT_ASSERT(spool->append(routed(std::move(one))));
+        CPPUNIT_ASSERT(spool->append(routed(std::move(two))));
+        spool.reset();
+        SpoolDatabase db(file(), SERVICE, false);
+        db.exec("UPDATE segments SET count = " + std::to_string(count) + " WHERE first_seq = 1");
+    }
+
+    /// What the quarantine table holds, as seq:id in order.
+    std::string quarantined()
+    {
+        SpoolDatabase db(file(), SERVICE, false);
+        SpoolStatement rows(db.handle(), "SELECT seq, id FROM quarantine ORDER BY entry");
+        std::string found;
+        while (rows.step())
+            found += (found.empty() ? "" : ",") + std::to_string(rows.integer(0)) + ":" + rows.bytes(1);
+        rows.reset();
+        return found;
+    }
+
+    // No checksum covers a segment's count: one that says fewer events than its records hold
+    // must not let the others vanish when the segment is deleted.
+    void testShortenedSegmentCountQuarantinesEveryRecordTheSegmentHolds()
+    {
+        writeWithDamagedCount("c", "n", 5);
+        SpoolInspector::Check check = SpoolInspector(_settings.dir).check(SERVICE);
+        CPPUNIT_ASSERT(!check.ok());
+        CPPUNIT_ASSERT_EQUAL(int64_t(1), check.damagedSegments);
+        auto spool = open();
+        auto taken = takeAll(*spool);
+        CPPUNIT_ASSERT_EQUAL(std::string("n0,n1,n2,n3,n4,n5,n6,n7,n8,n9"), idsOf(taken));
+        spool->ack(SERVICE, seqsOf(taken));
+        spool.reset();
+        CPPUNIT_ASSERT_EQUAL(std::string("1:c0,2:c1,3:c2,4:c3,5:c4,6:c5,7:c6,8:c7,9:c8,10:c9"), quarantined());
+        CPPUNIT_ASSERT_EQUAL(10.0, _metrics.value("eventbus_spool_quarantined_total", {{"event_service_name", SERVICE}}));
+        spool = open();
+        CPPUNIT_ASSERT_EQUAL(size_t(0), spool->size());
+        spool.reset();
+        SpoolDatabase db(file(), SERVICE, false);
+        CPPUNIT_ASSERT_EQUAL(int64_t(0), db.queryInteger("SELECT count(*) FROM segments"));
+    }
+
+    // A count reaching into the next segment: the damaged segment's records are quarantined, the
+    // next segment's events are delivered, not quarantined as undecodable.
+    void testLengthenedSegmentCountLeavesTheNextSegmentDeliverable()
+    {
+        writeWithDamagedCount("a", "b", 15);
+        CPPUNIT_ASSERT_EQUAL(int64_t(1), SpoolInspector(_settings.dir).check(SERVICE).damagedSegments);
+        auto spool = open();
+        auto taken = takeAll(*spool);
+        CPPUNIT_ASSERT_EQUAL(std::string("b0,b1,b2,b3,b4,b5,b6,b7,b8,b9"), idsOf(taken));
+        CPPUNIT_ASSERT_EQUAL(uint64_t(11), taken.front().seq);
+        spool.reset();
+        CPPUNIT_ASSERT_EQUAL(std::string("1:a0,2:a1,3:a2,4:a3,5:a4,6:a5,7:a6,8:a7,9:a8,10:a9"), quarantined());
+    }
+
+    // A count of 2^40 must not make refill() index that many events (bad_alloc in take()).
+    void testHugeSegmentCountIsNotIndexed()
+    {
+        writeWithDamagedCount("h", "k", int64_t(1) << 40);
+        auto spool = open();
+        auto taken = takeAll(*spool);
+        CPPUNIT_ASSERT_EQUAL(std::string("k0,k1,k2,k3,k4,k5,k6,k7,k8,k9"), idsOf(taken));
+        spool->ack(SERVICE, seqsOf(taken));
+        spool.reset();
+        CPPUNIT_ASSERT_EQUAL(std::string("1:h0,2:h1,3:h2,4:h3,5:h4,6:h5,7:h6,8:h7,9:h8,10:h9"), quarantined());
+        spool = open();
+        CPPUNIT_ASSERT_EQUAL(size_t(0), spool->size());
     }
 
 private:
