@@ -59,9 +59,15 @@ const char* const SpoolDatabase::INSERT_SEGMENT
     = "INSERT INTO segments (first_seq, count, body_bytes, extra_bytes, ingress_us, records) VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
 
 SpoolDatabase::SpoolDatabase(const std::string& path, const std::string& service, bool create)
+    : SpoolDatabase(path, service, create ? CREATE : MIGRATE)
+{
+}
+
+SpoolDatabase::SpoolDatabase(const std::string& path, const std::string& service, Access access)
     : _path(path)
 {
-    int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (create ? SQLITE_OPEN_CREATE : 0);
+    int flags = SQLITE_OPEN_NOMUTEX | (access == READ ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE)
+        | (access == CREATE ? SQLITE_OPEN_CREATE : 0);
     int rc = sqlite3_open_v2(path.c_str(), &_db, flags, nullptr);
     if (rc != SQLITE_OK) {
         std::string message = _db ? sqlite3_errmsg(_db) : "out of memory";
@@ -73,7 +79,16 @@ SpoolDatabase::SpoolDatabase(const std::string& path, const std::string& service
         // The CLI and the daemon may use the file at once; a writer waits rather than fails.
         sqlite3_busy_timeout(_db, BUSY_TIMEOUT_MS);
         int64_t version = checkFormat();
-        exec("PRAGMA journal_mode=WAL");
+        if ((access == READ || access == CHANGE) && version == 0)
+            throw SpoolError("spool file " + _path + " holds no spool yet", SQLITE_NOTADB);
+        if ((access == READ || access == CHANGE) && version < FORMAT_VERSION)
+            // Migrating here would change the file under an older daemon still running (during a
+            // package upgrade), and a read-only command must not change anything.
+            throw SpoolFormatError("spool file " + _path + " has format version " + std::to_string(version)
+                + ": start eventbusd once to migrate it to format " + std::to_string(FORMAT_VERSION)
+                + " (eventbus-spool does not change a file's format)");
+        if (access != READ)
+            exec("PRAGMA journal_mode=WAL");
         if (version == 0)
             createSchema(service);
         else if (version == 1)

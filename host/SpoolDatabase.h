@@ -26,9 +26,18 @@ public:
     /// (the oldest), ?6 records.
     static const char* const INSERT_SEGMENT;
 
-    /// Opens path, creating the file and its schema when missing (create) or refusing a missing
-    /// file. Throws SpoolFormatError for a newer format, SpoolError otherwise (corrupt() tells a
-    /// damaged file).
+    /// How a file is opened.
+    enum Access {
+        CREATE,  ///< the daemon: creates a missing file and its schema, migrates format 1
+        MIGRATE, ///< the daemon: refuses a missing file, migrates format 1
+        READ,    ///< the operator's tool reading: read-only, no migration
+        CHANGE   ///< the operator's tool changing dead letters: no migration
+    };
+
+    /// Opens path. Throws SpoolFormatError for a newer format (and, for READ and CHANGE, for format
+    /// 1, which only the daemon migrates), SpoolError otherwise (corrupt() tells a damaged file).
+    SpoolDatabase(const std::string& path, const std::string& service, Access access);
+    /// CREATE when create, else MIGRATE.
     SpoolDatabase(const std::string& path, const std::string& service, bool create);
     ~SpoolDatabase();
     SpoolDatabase(const SpoolDatabase&) = delete;

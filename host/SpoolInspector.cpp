@@ -79,7 +79,7 @@ SpoolInspector::Stats SpoolInspector::stats(const std::string& service) const
     Stats stats;
     stats.service = service;
     stats.file = path(service);
-    SpoolDatabase db(stats.file, service, false);
+    SpoolDatabase db(stats.file, service, SpoolDatabase::READ);
     SpoolDatabase::Pending pending = db.pending();
     stats.events = static_cast<int64_t>(pending.events);
     stats.eventBytes = static_cast<int64_t>(pending.bodyBytes);
@@ -120,7 +120,7 @@ SpoolInspector::Check SpoolInspector::check(const std::string& service) const
 {
     Check check;
     check.service = service;
-    SpoolDatabase db(path(service), service, false);
+    SpoolDatabase db(path(service), service, SpoolDatabase::READ);
     SpoolStatement integrity(db.handle(), "PRAGMA integrity_check(10)");
     while (integrity.step())
         check.integrity += (check.integrity.empty() ? "" : "; ") + integrity.bytes(0);
@@ -184,7 +184,7 @@ std::string SpoolInspector::toJson(const Check& check)
 
 size_t SpoolInspector::exportDeadLetters(const std::string& service, std::ostream& out) const
 {
-    SpoolDatabase db(path(service), service, false);
+    SpoolDatabase db(path(service), service, SpoolDatabase::READ);
     SpoolStatement letters(db.handle(),
         "SELECT letter, seq, stream, id, reason, dead_at_us, attempts, requeued, body FROM dead_letters ORDER BY letter");
     size_t count = 0;
@@ -224,7 +224,7 @@ size_t SpoolInspector::exportDeadLetters(const std::string& service, std::ostrea
 size_t SpoolInspector::change(const std::string& service, const std::vector<int64_t>& letters,
     const std::string& all, const std::string& one) const
 {
-    SpoolDatabase db(path(service), service, false);
+    SpoolDatabase db(path(service), service, SpoolDatabase::CHANGE);
     size_t changed = 0;
     db.exec("BEGIN IMMEDIATE");
     try {

@@ -16,9 +16,11 @@
 #include <sqlite3.h>
 
 #include <atomic>
+#include <functional>
 #include <map>
 #include <random>
 #include <set>
+#include <sstream>
 #include <thread>
 #include <tuple>
 
@@ -173,6 +175,8 @@ class SqliteSpoolTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(testShortenedSegmentCountQuarantinesEveryRecordTheSegmentHolds);
     CPPUNIT_TEST(testLengthenedSegmentCountLeavesTheNextSegmentDeliverable);
     CPPUNIT_TEST(testHugeSegmentCountIsNotIndexed);
+    CPPUNIT_TEST(testInspectorRefusesVersion1FileAndLeavesItUntouched);
+    CPPUNIT_TEST(testInspectorReadsWithoutWriteAccess);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -726,6 +730,68 @@ public:
         CPPUNIT_ASSERT_EQUAL(std::string("1:h0,2:h1,3:h2,4:h3,5:h4,6:h5,7:h6,8:h7,9:h8,10:h9"), quarantined());
         spool = open();
         CPPUNIT_ASSERT_EQUAL(size_t(0), spool->size());
+    }
+
+    static int64_t userVersion(const std::string& path)
+    {
+        sqlite3* db = nullptr;
+        sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr);
+        sqlite3_stmt* statement = nullptr;
+        sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &statement, nullptr);
+        int64_t version = sqlite3_step(statement) == SQLITE_ROW ? sqlite3_column_int64(statement, 0) : -1;
+        sqlite3_finalize(statement);
+        sqlite3_close(db);
+        return version;
+    }
+
+    // Only the daemon migrates a format 1 file: the operator's tool, even check, migrated it (and
+    // quarantined its damaged rows) under an older daemon that may still be running.
+    void testInspectorRefusesVersion1FileAndLeavesItUntouched()
+    {
+        Poco::File(_settings.dir).createDirectories();
+        std::vector<std::tuple<int64_t, Event, int, bool>> rows;
+        for (int64_t seq : {1, 2, 3})
+            rows.emplace_back(seq, event("v" + std::to_string(seq)), 0, seq == 2);
+        writeVersion1File(file(), rows);
+        std::string before = test::readFile(file());
+        SpoolInspector inspector(_settings.dir);
+        std::vector<std::function<void()>> commands = {
+            [&] { inspector.check(SERVICE); },
+            [&] { inspector.stats(SERVICE); },
+            [&] { std::ostringstream out; inspector.exportDeadLetters(SERVICE, out); },
+            [&] { inspector.requeue(SERVICE, {}); },
+            [&] { inspector.purge(SERVICE, {}); },
+        };
+        for (const auto& command : commands) {
+            std::string message;
+            try {
+                command();
+            } catch (const SpoolFormatError& e) {
+                message = e.what();
+            }
+            CPPUNIT_ASSERT_MESSAGE(message, message.find("start eventbusd once to migrate it") != std::string::npos);
+        }
+        CPPUNIT_ASSERT_EQUAL(int64_t(1), userVersion(file()));
+        CPPUNIT_ASSERT(before == test::readFile(file()));
+    }
+
+    // stats, check and export open the file read-only.
+    void testInspectorReadsWithoutWriteAccess()
+    {
+        auto spool = open();
+        CPPUNIT_ASSERT(spool->append(routed({event("r1"), event("r2")})));
+        spool.reset();
+        std::string before = test::readFile(file());
+        Poco::File(file()).setReadOnly(true);
+        SpoolInspector inspector(_settings.dir);
+        CPPUNIT_ASSERT_EQUAL(int64_t(2), inspector.stats(SERVICE).events);
+        SpoolInspector::Check check = inspector.check(SERVICE);
+        CPPUNIT_ASSERT(check.ok());
+        CPPUNIT_ASSERT_EQUAL(int64_t(2), check.checked);
+        std::ostringstream out;
+        CPPUNIT_ASSERT_EQUAL(size_t(0), inspector.exportDeadLetters(SERVICE, out));
+        Poco::File(file()).setReadOnly(false);
+        CPPUNIT_ASSERT(before == test::readFile(file()));
     }
 
 private:
