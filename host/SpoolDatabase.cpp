@@ -11,6 +11,8 @@
 
 #include <sqlite3.h>
 
+#include <sys/statvfs.h>
+
 #include <algorithm>
 #include <cctype>
 #include <vector>
@@ -268,6 +270,24 @@ std::string SpoolDatabase::moveAside(const std::string& path)
 
 void SpoolDatabase::migrateFromVersion1()
 {
+    // Debian builds SQLite with secure_delete on: dropping the events table would zero every one
+    // of its pages through the WAL, a third copy of the file. FAST clears only what costs no I/O.
+    exec("PRAGMA secure_delete=FAST");
+    exec("PRAGMA journal_size_limit=" + std::to_string(MIGRATION_WAL_LIMIT));
+    // The segments are written to the WAL, then copied into the file beside the events they
+    // replace (whose pages are free only after the commit): twice the file's size, at most. Out of
+    // space half-way, SQLite's error would not say why, and would come back at every start.
+    uint64_t fileBytes = static_cast<uint64_t>(queryInteger("PRAGMA page_count")) * static_cast<uint64_t>(queryInteger("PRAGMA page_size"));
+    uint64_t needed = 2 * fileBytes;
+    struct statvfs space;
+    if (::statvfs(_path.c_str(), &space) == 0) {
+        uint64_t available = static_cast<uint64_t>(space.f_bavail) * static_cast<uint64_t>(space.f_frsize);
+        if (available < needed)
+            throw SpoolError("migrating spool file " + _path + " to format " + std::to_string(FORMAT_VERSION) + " needs "
+                + std::to_string((needed >> 20) + 1) + " MB free on its file system (twice the file's size), "
+                + std::to_string(available >> 20) + " MB are free: free space, or move the file away to start an empty spool",
+                SQLITE_FULL);
+    }
     exec("BEGIN IMMEDIATE");
     try {
         // Another process may have migrated the file while this one waited for the lock.
@@ -340,6 +360,9 @@ void SpoolDatabase::migrateFromVersion1()
         sqlite3_exec(_db, "ROLLBACK", nullptr, nullptr, nullptr);
         throw;
     }
+    // The WAL holds a copy of every segment: into the file with it, and cut back. Busy (another
+    // connection reads) is no failure: the daemon's checkpoints get there.
+    sqlite3_wal_checkpoint_v2(_db, nullptr, SQLITE_CHECKPOINT_TRUNCATE, nullptr, nullptr);
 }
 
 } // namespace eventbus

@@ -71,6 +71,8 @@ public:
     static std::string moveAside(const std::string& path);
     /// How long a connection waits for a lock another holds before it fails.
     static const int BUSY_TIMEOUT_MS = 5000;
+    /// The WAL's size once a migration's checkpoint restarted it, as the daemon keeps it.
+    static const int64_t MIGRATION_WAL_LIMIT = int64_t(32) << 20;
     /// What every event costs against the disk budget besides its strings.
     static const uint64_t ROW_OVERHEAD = 64;
 

@@ -177,6 +177,7 @@ class SqliteSpoolTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(testHugeSegmentCountIsNotIndexed);
     CPPUNIT_TEST(testInspectorRefusesVersion1FileAndLeavesItUntouched);
     CPPUNIT_TEST(testInspectorReadsWithoutWriteAccess);
+    CPPUNIT_TEST(testMigrationWritesTheFileOnceToTheWal);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -792,6 +793,33 @@ public:
         CPPUNIT_ASSERT_EQUAL(size_t(0), inspector.exportDeadLetters(SERVICE, out));
         Poco::File(file()).setReadOnly(false);
         CPPUNIT_ASSERT(before == test::readFile(file()));
+    }
+
+    // With secure_delete on (Debian's SQLite), dropping format 1's events table zeroed each of its
+    // pages through the WAL: the WAL grew to twice the file and a full disk failed every start.
+    void testMigrationWritesTheFileOnceToTheWal()
+    {
+        Poco::File(_settings.dir).createDirectories();
+        std::vector<std::tuple<int64_t, Event, int, bool>> rows;
+        for (int64_t seq = 1; seq <= 1000; ++seq)
+            rows.emplace_back(seq, event("m" + std::to_string(seq), 10000), 0, false);
+        writeVersion1File(file(), rows);
+        size_t v1 = Poco::File(file()).getSize();
+        // A reader's snapshot from before the migration keeps the migration's checkpoint from
+        // copying anything, so the WAL shows everything the migration wrote.
+        sqlite3* reader = nullptr;
+        CPPUNIT_ASSERT_EQUAL(SQLITE_OK, sqlite3_open(file().c_str(), &reader));
+        CPPUNIT_ASSERT_EQUAL(SQLITE_OK, sqlite3_exec(reader, "BEGIN; SELECT count(*) FROM events", nullptr, nullptr, nullptr));
+        {
+            SpoolDatabase db(file(), SERVICE, true);
+            CPPUNIT_ASSERT_EQUAL(uint64_t(1000), db.pending().events);
+        }
+        size_t wal = Poco::File(file() + "-wal").getSize();
+        sqlite3_exec(reader, "COMMIT", nullptr, nullptr, nullptr);
+        sqlite3_close(reader);
+        CPPUNIT_ASSERT_MESSAGE("v1 " + std::to_string(v1 >> 10) + " KB, WAL after migration " + std::to_string(wal >> 10) + " KB",
+            wal < v1 * 5 / 4);
+        CPPUNIT_ASSERT_EQUAL(int64_t(2), userVersion(file()));
     }
 
 private:
