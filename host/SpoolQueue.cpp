@@ -139,10 +139,25 @@ SpoolQueue::SpoolQueue(const std::string& service, const std::string& path, cons
         open();
     }
     updateGauges();
-    _thread = std::thread([this] { writeLoop(); });
-    if (!_settings.fsyncAlways()) {
+    // Every connection is open before a thread starts: a joinable thread member destroyed by a
+    // constructor that throws (too many files, a lock held past the busy timeout) is
+    // std::terminate.
+    if (!_settings.fsyncAlways())
         _syncer = std::make_unique<SpoolDatabase>(_path, _service, false);
-        _syncThread = std::thread([this] { syncLoop(); });
+    _thread = std::thread([this] { writeLoop(); });
+    if (_syncer) {
+        try {
+            _syncThread = std::thread([this] { syncLoop(); });
+        } catch (...) {
+            {
+                std::lock_guard<std::mutex> lock(_mutex);
+                _stopping = true;
+            }
+            _workReady.notify_all();
+            _thread.join();
+            close();
+            throw;
+        }
     }
 }
 
