@@ -4,10 +4,13 @@
 #include <Poco/Net/NetException.h>
 #include <Poco/Net/SocketAddress.h>
 
-#include <cerrno>
 #include <algorithm>
+#include <cerrno>
+#include <condition_variable>
+#include <mutex>
 #include <cstring>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <netinet/in.h>
@@ -21,6 +24,70 @@ const size_t kBurst = 32;
 /// Datagrams decoded into one submission at most (about 150 KB of RC feed events).
 const size_t kGather = 256;
 const size_t kDefaultMax = 65507;
+
+/// Submits a receiving thread's gathered events on a thread of its own, so the next datagrams are
+/// received and decoded while the last ones are committed (a durable submission waits for the
+/// spool's commit; done in turn, the two halves left each other idle). One set waits at most:
+/// hand() blocks while the previous set has not been taken, which bounds what is held.
+class SubmitStage {
+public:
+    SubmitStage(IngressPipeline& pipeline, PluginInstance& plugin, const std::string& listener)
+        : _pipeline(pipeline), _plugin(plugin), _listener(listener), _thread([this] { run(); })
+    {
+    }
+    ~SubmitStage()
+    {
+        {
+            std::lock_guard<std::mutex> lock(_mutex);
+            _done = true;
+        }
+        _changed.notify_all();
+        _thread.join(); // submits the set still waiting
+    }
+    void hand(std::vector<Event>&& events, size_t inputs)
+    {
+        std::unique_lock<std::mutex> lock(_mutex);
+        _changed.wait(lock, [this] { return !_waiting; });
+        _events = std::move(events);
+        _inputs = inputs;
+        _waiting = true;
+        _changed.notify_all();
+    }
+
+private:
+    void run()
+    {
+        std::unique_lock<std::mutex> lock(_mutex);
+        for (;;) {
+            _changed.wait(lock, [this] { return _waiting || _done; });
+            if (!_waiting)
+                return;
+            std::vector<Event> events = std::move(_events);
+            size_t inputs = _inputs;
+            _waiting = false;
+            _changed.notify_all();
+            lock.unlock();
+            try {
+                _pipeline.submitBurst(_plugin, _listener, inputs, std::move(events));
+            } catch (const std::exception& e) {
+                Poco::Logger::get("eventbusd").error("udp " + _listener + ": cannot submit " + std::to_string(inputs) +
+                                                     " datagrams' events: " + e.what());
+            }
+            lock.lock();
+        }
+    }
+
+    IngressPipeline& _pipeline;
+    PluginInstance& _plugin;
+    const std::string& _listener;
+    std::mutex _mutex;
+    std::condition_variable _changed;
+    std::vector<Event> _events;
+    size_t _inputs = 0;
+    bool _waiting = false;
+    bool _done = false;
+    std::thread _thread;
+};
 } // namespace
 
 UdpListener::UdpListener(std::shared_ptr<PluginInstance> plugin, const ListenerSpec& spec, IngressPipeline& pipeline,
@@ -74,7 +141,7 @@ void UdpListener::run()
     // Datagrams come in bursts (one per edit on a busy wiki): everything already waiting in the
     // socket is taken with one recvmmsg, and while full bursts keep coming, up to kGather
     // datagrams are decoded before their events are handed on as one submission: one dispatcher
-    // round and, with the durable spool, one commit, which the thread waits for.
+    // round and, with the durable spool, one commit, which the submit stage waits for.
     const size_t limit = _spec.maxMessageBytes ? _spec.maxMessageBytes : kDefaultMax;
     std::vector<std::vector<char>> buffers(kBurst, std::vector<char>(kMaxDatagram + 1));
     std::vector<mmsghdr> messages(kBurst);
@@ -96,8 +163,9 @@ void UdpListener::run()
     std::vector<Event> events;
     events.reserve(kGather);
     size_t gathered = 0; // datagrams decoded into events since the last submission
+    SubmitStage stage(_pipeline, *_plugin, _spec.name);
     auto submit = [&] {
-        _pipeline.submitBurst(*_plugin, _spec.name, gathered, std::move(events));
+        stage.hand(std::move(events), gathered);
         events = std::vector<Event>();
         events.reserve(kGather);
         gathered = 0;
