@@ -45,6 +45,9 @@ const auto FAILURE_PAUSE = std::chrono::milliseconds(200);
 /// A WAL longer than this (16 MB of pages) is checkpointed at once, finished by the writer, so it
 /// restarts.
 const int WAL_RESTART_FRAMES = 4096;
+/// One transaction takes back at most this many requeued dead letters; the rest follow at the next
+/// polls, so a requeue of millions neither holds the writer for long nor grows the WAL past bounds.
+const int REQUEUE_LETTERS = 65536;
 
 const char* const ROW_STRINGS = "length(CAST(stream AS BLOB)) + length(CAST(id AS BLOB)) "
                                 "+ length(CAST(client_ip AS BLOB)) + length(CAST(plugin AS BLOB))";
@@ -83,9 +86,9 @@ struct SpoolQueue::WriterStatements {
                    "reason, dead_at_us) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)")
         , quarantine(db, "INSERT INTO quarantine (seq, stream, type, id, client_ip, plugin, ingress_us, attempts, body, checksum, "
                          "reason, quarantined_at_us) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)")
-        , requeued(db, "SELECT stream, type, id, client_ip, plugin, ingress_us, body FROM dead_letters "
-                       "WHERE requeued = 1 ORDER BY letter")
-        , unbury(db, "DELETE FROM dead_letters WHERE requeued = 1")
+        , requeued(db, "SELECT stream, type, id, client_ip, plugin, ingress_us, body, letter FROM dead_letters "
+                       "WHERE requeued = 1 ORDER BY letter LIMIT " + std::to_string(REQUEUE_LETTERS))
+        , unbury(db, "DELETE FROM dead_letters WHERE requeued = 1 AND letter <= ?1")
         , deadBytes(db, "SELECT (SELECT coalesce(sum(length(CAST(body AS BLOB)) + length(CAST(reason AS BLOB)) + "
                         + std::string(ROW_STRINGS) + " + 64), 0) FROM dead_letters) + "
                         "(SELECT coalesce(sum(length(CAST(body AS BLOB)) + length(CAST(reason AS BLOB)) + "
@@ -382,7 +385,8 @@ void SpoolQueue::writeLoop()
         }
         if (!work.empty() || poll) {
             try {
-                bool foreign = poll && changedByOthers();
+                // The letters a capped requeue left are taken at the next poll, changes or not.
+                bool foreign = poll && (changedByOthers() || _requeueMore);
                 if (!work.empty() || foreign)
                     commit(work, foreign, added, nextSeq, deadBytes);
                 unsynced = unsynced || !work.empty() || !added.events.empty();
@@ -574,7 +578,7 @@ void SpoolQueue::commit(Work& work, bool foreign, Added& added, uint64_t& nextSe
         if (requeued) {
             _metrics.add(REQUEUED, {{"event_service_name", _service}}, static_cast<double>(requeued));
             _log.information("spool of event service " + _service + ": " + std::to_string(requeued)
-                + " requeued dead letters taken back");
+                + " requeued dead letters taken back" + (_requeueMore ? "; more follow at the next poll" : ""));
         }
     } catch (...) {
         w.rollback.run();
@@ -678,8 +682,21 @@ void SpoolQueue::bury(const std::vector<Removal>& removals, int64_t now)
 void SpoolQueue::requeue(Added& added, uint64_t& nextSeq, int64_t& requeued)
 {
     WriterStatements& w = *_writes;
-    std::vector<SpoolRecords> segments;
-    std::vector<Entry> entries;
+    // Each segment is inserted as soon as it is full: only the index entries of what was taken
+    // back stay in memory, never the letters' bodies.
+    SpoolRecords segment;
+    std::vector<Entry> entries; // the segment's
+    auto flush = [&] {
+        if (segment.empty())
+            return;
+        insertSegment(segment, nextSeq);
+        added.segments.push_back({nextSeq, segment.count(), nullptr});
+        for (const Entry& entry : entries)
+            added.events.emplace_back(nextSeq++, entry);
+        segment = SpoolRecords();
+        entries.clear();
+    };
+    int64_t lastLetter = 0;
     while (w.requeued.step()) {
         Event event;
         event.stream = w.requeued.bytes(0);
@@ -689,26 +706,24 @@ void SpoolQueue::requeue(Added& added, uint64_t& nextSeq, int64_t& requeued)
         event.plugin = w.requeued.bytes(4);
         event.ingressUs = w.requeued.integer(5);
         event.json = w.requeued.bytes(6);
-        if (segments.empty() || segments.back().count() == SpoolRecords::MAX_EVENTS)
-            segments.emplace_back();
-        segments.back().add(event);
+        lastLetter = w.requeued.integer(7);
+        ++requeued;
+        segment.add(event);
         Entry entry;
         entry.bytes = static_cast<uint32_t>(event.json.size());
         entry.extra = static_cast<uint32_t>(diskCost(event) - event.json.size() - SpoolDatabase::ROW_OVERHEAD);
         entry.ingressUs = event.ingressUs;
         entries.push_back(entry);
+        if (segment.count() == SpoolRecords::MAX_EVENTS)
+            flush();
     }
     w.requeued.reset();
-    size_t next = 0;
-    for (const SpoolRecords& segment : segments) {
-        insertSegment(segment, nextSeq);
-        added.segments.push_back({nextSeq, segment.count(), nullptr});
-        for (uint32_t i = 0; i < segment.count(); ++i)
-            added.events.emplace_back(nextSeq++, entries[next++]);
-    }
-    requeued = static_cast<int64_t>(entries.size());
-    if (requeued)
+    flush();
+    if (requeued) {
+        w.unbury.bind(1, lastLetter);
         w.unbury.run();
+    }
+    _requeueMore = requeued == REQUEUE_LETTERS;
 }
 
 void SpoolQueue::apply(Work& work, bool stored, const Added& added)

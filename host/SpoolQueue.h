@@ -204,6 +204,7 @@ private:
     std::unique_ptr<SpoolStatement> _readStates;
     std::mutex _readMutex;
     int64_t _dataVersion = -1; ///< the writer thread's last PRAGMA data_version
+    bool _requeueMore = false; ///< the writer thread's last requeue left letters for the next poll
 
     mutable std::mutex _mutex; ///< everything below
     std::condition_variable _workReady;
