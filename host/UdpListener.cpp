@@ -23,6 +23,8 @@ const size_t kMaxDatagram = 65535;
 const size_t kBurst = 32;
 /// Datagrams decoded into one submission at most (about 150 KB of RC feed events).
 const size_t kGather = 256;
+/// ... and at most this many while the last submission is still being committed.
+const size_t kGatherBusy = 1024;
 const size_t kDefaultMax = 65507;
 
 /// Submits a receiving thread's gathered events on a thread of its own, so the next datagrams are
@@ -43,6 +45,12 @@ public:
         }
         _changed.notify_all();
         _thread.join(); // submits the set still waiting
+    }
+    /// A set is still waiting to be taken: handing another one now would block.
+    bool busy()
+    {
+        std::lock_guard<std::mutex> lock(_mutex);
+        return _waiting;
     }
     void hand(std::vector<Event>&& events, size_t inputs)
     {
@@ -220,8 +228,11 @@ void UdpListener::run()
             _pipeline.decodeBurst(*_plugin, batch, events);
             gathered += batch.size();
         }
-        if (static_cast<size_t>(n) == kBurst && gathered < kGather)
-            continue; // a full burst: more are probably waiting
+        // A full burst: more are probably waiting. While the submit stage is still busy with the
+        // last set, gathering goes on (up to kGatherBusy) rather than waiting for it, so a slow
+        // commit makes the next one larger instead of leaving datagrams in the socket.
+        if (static_cast<size_t>(n) == kBurst && (gathered < kGather || (gathered < kGatherBusy && stage.busy())))
+            continue;
         if (gathered > 0)
             submit();
     }
