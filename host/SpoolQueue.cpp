@@ -557,8 +557,6 @@ void SpoolQueue::commit(Work& work, bool foreign, Added& added, uint64_t& nextSe
                 w.dropStates.run();
             }
         }
-        for (uint64_t first : work.damaged)
-            quarantineSegment(first, nowUs(), added, deadBytes);
         int64_t requeued = 0;
         if (foreign) {
             // The operator's tool changed the file: take requeued dead letters back, and recount
@@ -573,6 +571,8 @@ void SpoolQueue::commit(Work& work, bool foreign, Added& added, uint64_t& nextSe
                     deadBytes += static_cast<int64_t>(removal.cost + removal.reason->size());
         }
         w.commit.run();
+        for (uint64_t first : work.damaged)
+            dropDamaged(first, added, deadBytes);
         if (added.quarantined)
             _metrics.add(QUARANTINED, {{"event_service_name", _service}}, static_cast<double>(added.quarantined));
         if (requeued) {
@@ -607,8 +607,9 @@ void SpoolQueue::quarantineSegment(uint64_t first, int64_t now, Added& added, in
         read.reset();
         return; // gone already (deleted by a transaction that failed to report it)
     }
-    added.droppedBytes += static_cast<int64_t>(read.integer(1) + read.integer(2))
+    int64_t dropped = static_cast<int64_t>(read.integer(1) + read.integer(2))
         + read.integer(0) * static_cast<int64_t>(SpoolDatabase::ROW_OVERHEAD);
+    int64_t dead = 0;
     std::string records = read.type(3) == SQLITE_BLOB ? read.bytes(3) : std::string();
     read.reset();
     static const std::string reason = "segment count does not match its records";
@@ -627,16 +628,68 @@ void SpoolQueue::quarantineSegment(uint64_t first, int64_t now, Added& added, in
             .bind(10, static_cast<int64_t>(cursor.storedChecksum())).bindText(11, reason).bind(12, now);
         w.quarantine.run();
         ++kept;
-        deadBytes += static_cast<int64_t>(SpoolRecords::recordSize(event) - SpoolRecords::HEADER + reason.size()
+        dead += static_cast<int64_t>(SpoolRecords::recordSize(event) - SpoolRecords::HEADER + reason.size()
             + SpoolDatabase::ROW_OVERHEAD);
     }
-    added.quarantined += kept;
     logError("quarantine", "segment " + std::to_string(first) + " does not hold the events its count says: quarantined the "
         + std::to_string(kept) + " records it holds" + (cursor.atEnd() ? "" : " before undecodable bytes"));
     w.drop.bind(1, static_cast<int64_t>(first));
     w.drop.run();
     w.dropStates.bind(1, static_cast<int64_t>(first)).bind(2, end);
     w.dropStates.run();
+    added.quarantined += kept;
+    added.droppedBytes += dropped;
+    deadBytes += dead;
+}
+
+void SpoolQueue::dropDamaged(uint64_t first, Added& added, int64_t& deadBytes)
+{
+    // A transaction of its own: in SQLite, one that met a damaged page cannot commit anything,
+    // and the work committed just before must not be undone or done twice.
+    WriterStatements& w = *_writes;
+    Added before = added;
+    int64_t deadBefore = deadBytes;
+    try {
+        w.begin.run();
+        try {
+            quarantineSegment(first, nowUs(), added, deadBytes);
+            w.commit.run();
+            return;
+        } catch (const SpoolError& e) {
+            w.rollback.run();
+            added.droppedBytes = before.droppedBytes;
+            added.quarantined = before.quarantined;
+            deadBytes = deadBefore;
+            if (!e.corrupt())
+                throw;
+            w.begin.run();
+            try {
+                quarantineUnreadable(first, e.what());
+                w.commit.run();
+            } catch (const SpoolError& again) {
+                w.rollback.run();
+                if (!again.corrupt())
+                    throw;
+                logError("quarantine", "segment " + std::to_string(first) + " cannot be read (" + e.what()
+                    + ") nor deleted (" + again.what() + "): its events are skipped until the next start");
+            }
+        }
+    } catch (const SpoolError& e) {
+        logError("write", "cannot quarantine damaged segment " + std::to_string(first) + " (" + e.what() + "); trying again");
+        std::lock_guard<std::mutex> lock(_mutex);
+        _work.damaged.push_back(first);
+    }
+}
+
+void SpoolQueue::quarantineUnreadable(uint64_t first, const std::string& error)
+{
+    WriterStatements& w = *_writes;
+    std::string reason = "unreadable segment: " + error;
+    w.quarantine.bind(1, static_cast<int64_t>(first)).bindText(11, reason).bind(12, nowUs());
+    w.quarantine.run();
+    w.drop.bind(1, static_cast<int64_t>(first));
+    w.drop.run();
+    logError("quarantine", "segment " + std::to_string(first) + " cannot be read (" + error + "): deleted it, its events lost");
 }
 
 void SpoolQueue::bury(const std::vector<Removal>& removals, int64_t now)
@@ -790,7 +843,7 @@ void SpoolQueue::refill()
     uint64_t tailBytes;
     {
         std::lock_guard<std::mutex> lock(_mutex);
-        if (_tailCount == 0 || _window.size() >= REFILL_LOW)
+        if (_tailCount == 0 || _window.size() >= REFILL_LOW || std::chrono::steady_clock::now() < _readPausedUntil)
             return;
         from = _windowHigh;
         to = _indexedHigh;
@@ -855,6 +908,39 @@ void SpoolQueue::refill()
             }
         }
         read.reset();
+    } catch (const SpoolError& e) {
+        read.reset();
+        logError("read", std::string("cannot read the backlog: ") + e.what());
+        if (!e.corrupt()) {
+            _readPausedUntil = std::chrono::steady_clock::now() + FAILURE_PAUSE;
+            return;
+        }
+        // A damaged page: what was read before it stands. When it is the first segment's, that
+        // segment is located by its key alone (the blob's pages are not read) and quarantined
+        // as unreadable; else the backlog behind it would wait for good.
+        complete = false;
+        if (segments.empty() && damaged.empty()) {
+            try {
+                SpoolStatement locate(_reader->handle(), "SELECT first_seq, count FROM segments WHERE first_seq > ?1 "
+                                                         "AND first_seq <= ?2 ORDER BY first_seq LIMIT 1");
+                locate.bind(1, static_cast<int64_t>(from)).bind(2, static_cast<int64_t>(to));
+                if (locate.step()) {
+                    uint64_t first = static_cast<uint64_t>(locate.integer(0));
+                    damaged.push_back(first);
+                    damagedCount += static_cast<uint64_t>(std::max<int64_t>(locate.integer(1), 0));
+                    last = first;
+                }
+                locate.reset();
+            } catch (const SpoolError& located) {
+                logError("read", std::string("cannot locate the damaged part of the backlog: ") + located.what());
+            }
+            if (damaged.empty()) {
+                _readPausedUntil = std::chrono::steady_clock::now() + FAILURE_PAUSE;
+                return;
+            }
+        }
+    }
+    try {
         if (!segments.empty()) {
             SpoolStatement& states = *_readStates;
             states.bind(1, static_cast<int64_t>(from + 1)).bind(2, static_cast<int64_t>(last));
@@ -878,8 +964,9 @@ void SpoolQueue::refill()
             states.reset();
         }
     } catch (const SpoolError& e) {
-        read.reset();
-        logError("read", std::string("cannot read the backlog: ") + e.what());
+        _readStates->reset();
+        logError("read", std::string("cannot read the backlog's states: ") + e.what());
+        _readPausedUntil = std::chrono::steady_clock::now() + FAILURE_PAUSE;
         return;
     }
     std::lock_guard<std::mutex> lock(_mutex);
@@ -998,7 +1085,9 @@ std::vector<std::optional<StoredEvent>> SpoolQueue::load(const std::vector<std::
             for (; next < candidates.size(); ++next)
                 bad.emplace_back(next, "unreadable row");
         } else {
-            // Not the events' fault (e.g. an I/O error): they stay pending for a later take.
+            // Not the events' fault (e.g. an I/O error): they stay pending for a later take, after
+            // a pause (take() returns what it has; taking them again at once would spin).
+            _readPausedUntil = std::chrono::steady_clock::now() + FAILURE_PAUSE;
             std::lock_guard<std::mutex> lock(_mutex);
             for (; next < candidates.size(); ++next) {
                 auto node = _inFlight.extract(candidates[next].first);
@@ -1039,7 +1128,7 @@ std::vector<StoredEvent> SpoolQueue::take(const EventStore::Accept& accept)
 {
     std::lock_guard<std::mutex> reading(_readMutex);
     std::vector<StoredEvent> taken;
-    for (;;) {
+    while (std::chrono::steady_clock::now() >= _readPausedUntil) {
         refill();
         std::vector<std::pair<uint64_t, Entry>> candidates;
         std::vector<Source> sources;

@@ -163,6 +163,12 @@ private:
     /// Copies every record a damaged segment holds (but those settled) to the quarantine table
     /// and deletes the segment: its count cannot say where its events end.
     void quarantineSegment(uint64_t first, int64_t now, Added& added, int64_t& deadBytes);
+    /// quarantineSegment() in a transaction of its own, after the commit of the work that found the
+    /// segment; a segment on a damaged page is quarantineUnreadable() or, failing that, skipped.
+    void dropDamaged(uint64_t first, Added& added, int64_t& deadBytes);
+    /// For a segment whose pages are damaged: a quarantine row with only seq and reason, and the
+    /// segment deleted; throws SpoolError when SQLite cannot.
+    void quarantineUnreadable(uint64_t first, const std::string& error);
     /// Copies dead-lettered and quarantined events out of their segments.
     void bury(const std::vector<Removal>& removals, int64_t now);
     /// Turns work's removals and attempts into event_states rows and segment deletions (called
@@ -203,6 +209,8 @@ private:
     std::unique_ptr<SpoolStatement> _readSegments;
     std::unique_ptr<SpoolStatement> _readStates;
     std::mutex _readMutex;
+    /// After a read error that is not damage, take() reads nothing until then (guarded by _readMutex).
+    std::chrono::steady_clock::time_point _readPausedUntil;
     int64_t _dataVersion = -1; ///< the writer thread's last PRAGMA data_version
     bool _requeueMore = false; ///< the writer thread's last requeue left letters for the next poll
 

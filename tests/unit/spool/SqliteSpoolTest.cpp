@@ -16,7 +16,9 @@
 #include <sqlite3.h>
 
 #include <atomic>
+#include <fstream>
 #include <functional>
+#include <iterator>
 #include <map>
 #include <random>
 #include <set>
@@ -179,6 +181,7 @@ class SqliteSpoolTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(testInspectorReadsWithoutWriteAccess);
     CPPUNIT_TEST(testMigrationWritesTheFileOnceToTheWal);
     CPPUNIT_TEST(testRequeueDoesNotHoldEveryLetterInMemory);
+    CPPUNIT_TEST(testUnreadableSegmentDoesNotHoldUpTheBacklogBehindIt);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -859,6 +862,43 @@ public:
         CPPUNIT_ASSERT_EQUAL(std::string("q0"), taken.front().event.id);
         CPPUNIT_ASSERT_EQUAL(std::string("q2999"), taken.back().event.id);
         CPPUNIT_ASSERT_EQUAL(event("q7", padding).json, taken[7].event.json);
+    }
+
+    // A damaged page in the backlog (here an overflow page of a segment's records) made every
+    // refill() fail at the same place: everything behind it waited for good.
+    void testUnreadableSegmentDoesNotHoldUpTheBacklogBehindIt()
+    {
+        {
+            auto spool = open();
+            CPPUNIT_ASSERT(spool->append(routed({event("a0"), event("a1"), event("a2")})));
+            Event big = event("big");
+            big.json = R"({"pad":")" + std::string(12000, 'x') + "MIDDLEMARK" + std::string(12000, 'y') + R"("})";
+            CPPUNIT_ASSERT(spool->append(routed({big})));
+            CPPUNIT_ASSERT(spool->append(routed({event("c0"), event("c1"), event("c2")})));
+        }
+        CPPUNIT_ASSERT(!Poco::File(file() + "-wal").exists() || Poco::File(file() + "-wal").getSize() == 0);
+        {
+            std::fstream db(file(), std::ios::in | std::ios::out | std::ios::binary);
+            std::string bytes((std::istreambuf_iterator<char>(db)), std::istreambuf_iterator<char>());
+            size_t at = bytes.find("MIDDLEMARK");
+            CPPUNIT_ASSERT(at != std::string::npos);
+            // An overflow page starts with the number of the next one: past the end of the file.
+            db.seekp(static_cast<std::streamoff>(at / 4096 * 4096));
+            db.write("\x7f\xff\xff\xf0", 4);
+        }
+        auto spool = open();
+        std::vector<StoredEvent> taken;
+        CPPUNIT_ASSERT(test::waitUntil([&] {
+            auto more = takeAll(*spool);
+            taken.insert(taken.end(), more.begin(), more.end());
+            return taken.size() >= 6;
+        }, std::chrono::seconds(10)));
+        CPPUNIT_ASSERT_EQUAL(std::string("a0,a1,a2,c0,c1,c2"), idsOf(taken));
+        spool->ack(SERVICE, seqsOf(taken));
+        // The damage must not fail the transactions that come after it.
+        CPPUNIT_ASSERT(spool->append(routed({event("after")})));
+        CPPUNIT_ASSERT_EQUAL(std::string("after"), idsOf(takeAll(*spool)));
+        CPPUNIT_ASSERT_EQUAL(0.0, _metrics.value("eventbus_spool_write_errors_total", {{"event_service_name", SERVICE}}));
     }
 
 private:
