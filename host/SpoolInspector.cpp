@@ -42,6 +42,9 @@ std::string isoTime(int64_t us)
     return Poco::DateTimeFormatter::format(Poco::Timestamp(us), "%Y-%m-%dT%H:%M:%S.%iZ");
 }
 
+/// Dead letters exported per read transaction.
+const size_t EXPORT_PAGE = 256;
+
 uint64_t sizeOf(const std::string& path)
 {
     Poco::File file(path);
@@ -185,40 +188,54 @@ std::string SpoolInspector::toJson(const Check& check)
 size_t SpoolInspector::exportDeadLetters(const std::string& service, std::ostream& out) const
 {
     SpoolDatabase db(path(service), service, SpoolDatabase::READ);
-    SpoolStatement letters(db.handle(),
-        "SELECT letter, seq, stream, id, reason, dead_at_us, attempts, requeued, body FROM dead_letters ORDER BY letter");
+    // Pages of letters, each in a read transaction of its own: one transaction for the whole
+    // export (into a pager the operator reads at leisure) kept the daemon's checkpoints from
+    // syncing and the WAL from starting over.
+    SpoolStatement letters(db.handle(), "SELECT letter, seq, stream, id, reason, dead_at_us, attempts, requeued, body "
+                                        "FROM dead_letters WHERE letter > ?1 ORDER BY letter LIMIT " + std::to_string(EXPORT_PAGE));
     size_t count = 0;
-    while (letters.step()) {
-        rapidjson::StringBuffer buffer;
-        JsonWriter writer(buffer);
-        writer.StartObject();
-        writeString(writer, "service", service);
-        writeInt(writer, "letter", letters.integer(0));
-        writeInt(writer, "seq", letters.integer(1));
-        writeString(writer, "stream", letters.bytes(2));
-        writeString(writer, "id", letters.bytes(3));
-        writeString(writer, "reason", letters.bytes(4));
-        writeString(writer, "dead_at", isoTime(letters.integer(5)));
-        writeInt(writer, "attempts", letters.integer(6));
-        writer.Key("requeued");
-        writer.Bool(letters.integer(7) != 0);
-        // The event exactly as it was refused; bytes that are not JSON (never written by the
-        // daemon, but a file can be edited) are kept as a string instead.
-        std::string body = letters.bytes(8);
-        rapidjson::Document parsed;
-        parsed.Parse(body.data(), body.size());
-        if (!parsed.HasParseError() && parsed.IsObject()) {
-            writer.Key("event");
-            writer.RawValue(body.data(), body.size(), rapidjson::kObjectType);
-        } else {
-            writeString(writer, "event_bytes", body);
+    int64_t after = 0;
+    for (;;) {
+        std::vector<std::string> lines;
+        letters.bind(1, after);
+        while (letters.step()) {
+            after = letters.integer(0);
+            rapidjson::StringBuffer buffer;
+            JsonWriter writer(buffer);
+            writer.StartObject();
+            writeString(writer, "service", service);
+            writeInt(writer, "letter", letters.integer(0));
+            writeInt(writer, "seq", letters.integer(1));
+            writeString(writer, "stream", letters.bytes(2));
+            writeString(writer, "id", letters.bytes(3));
+            writeString(writer, "reason", letters.bytes(4));
+            writeString(writer, "dead_at", isoTime(letters.integer(5)));
+            writeInt(writer, "attempts", letters.integer(6));
+            writer.Key("requeued");
+            writer.Bool(letters.integer(7) != 0);
+            // The event exactly as it was refused; bytes that are not JSON (never written by the
+            // daemon, but a file can be edited) are kept as a string instead.
+            std::string body = letters.bytes(8);
+            rapidjson::Document parsed;
+            parsed.Parse(body.data(), body.size());
+            if (!parsed.HasParseError() && parsed.IsObject()) {
+                writer.Key("event");
+                writer.RawValue(body.data(), body.size(), rapidjson::kObjectType);
+            } else {
+                writeString(writer, "event_bytes", body);
+            }
+            writer.EndObject();
+            lines.emplace_back(buffer.GetString(), buffer.GetSize());
         }
-        writer.EndObject();
-        out << std::string(buffer.GetString(), buffer.GetSize()) << '\n';
-        ++count;
+        letters.reset();
+        // Written only now: the statement is done and holds no read transaction while the reader
+        // of the output takes its time.
+        for (const std::string& line : lines)
+            out << line << '\n';
+        count += lines.size();
+        if (lines.size() < EXPORT_PAGE)
+            return count;
     }
-    letters.reset();
-    return count;
 }
 
 size_t SpoolInspector::change(const std::string& service, const std::vector<int64_t>& letters,

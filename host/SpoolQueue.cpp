@@ -183,13 +183,19 @@ void SpoolQueue::syncLoop()
         // that round is skipped, never two in a row.
         bool yield = unsynced && _restartWal && !yielded && !stopping;
         int walFrames = 0;
-        if (unsynced && !yield
-            && sqlite3_wal_checkpoint_v2(_syncer->handle(), nullptr, SQLITE_CHECKPOINT_PASSIVE, &walFrames, nullptr) == SQLITE_OK
-            && walFrames > WAL_RESTART_FRAMES)
-            _restartWal = true;
+        int copied = 0;
+        // Busy, failed, or held back by a reader (eventbus-spool export), a checkpoint leaves
+        // frames unsynced: the next round tries again rather than waiting for another commit.
+        bool behind = false;
+        if (unsynced && !yield) {
+            int rc = sqlite3_wal_checkpoint_v2(_syncer->handle(), nullptr, SQLITE_CHECKPOINT_PASSIVE, &walFrames, &copied);
+            behind = rc != SQLITE_OK || copied < walFrames;
+            if (rc == SQLITE_OK && walFrames > WAL_RESTART_FRAMES)
+                _restartWal = true;
+        }
         yielded = yield;
         lock.lock();
-        if (yield)
+        if (yield || behind)
             _unsynced = true;
         if (stopping)
             return;

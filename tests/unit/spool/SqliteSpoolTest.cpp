@@ -182,6 +182,7 @@ class SqliteSpoolTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(testMigrationWritesTheFileOnceToTheWal);
     CPPUNIT_TEST(testRequeueDoesNotHoldEveryLetterInMemory);
     CPPUNIT_TEST(testUnreadableSegmentDoesNotHoldUpTheBacklogBehindIt);
+    CPPUNIT_TEST(testExportHoldsNoReadTransactionWhileWriting);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -899,6 +900,49 @@ public:
         CPPUNIT_ASSERT(spool->append(routed({event("after")})));
         CPPUNIT_ASSERT_EQUAL(std::string("after"), idsOf(takeAll(*spool)));
         CPPUNIT_ASSERT_EQUAL(0.0, _metrics.value("eventbus_spool_write_errors_total", {{"event_service_name", SERVICE}}));
+    }
+
+    /// Output that, at every write, tries to checkpoint and restart the WAL as the daemon does;
+    /// a read transaction open meanwhile makes that busy.
+    class CheckpointingOutput : public std::stringbuf {
+    public:
+        explicit CheckpointingOutput(sqlite3* db) : _db(db) {}
+        int blocked = 0;
+    protected:
+        std::streamsize xsputn(const char* data, std::streamsize size) override
+        {
+            // A commit first, so the WAL holds frames a reader's snapshot may still need.
+            if (sqlite3_exec(_db, "UPDATE meta SET value = value || '.' WHERE key = 'created_us'", nullptr, nullptr, nullptr) != SQLITE_OK
+                || sqlite3_wal_checkpoint_v2(_db, nullptr, SQLITE_CHECKPOINT_TRUNCATE, nullptr, nullptr) != SQLITE_OK)
+                ++blocked;
+            return std::stringbuf::xsputn(data, size);
+        }
+    private:
+        sqlite3* _db;
+    };
+
+    // export held one read transaction while the operator's pager read its output: the daemon's
+    // checkpoints could neither sync nor restart the WAL meanwhile.
+    void testExportHoldsNoReadTransactionWhileWriting()
+    {
+        const size_t letters = 600;
+        {
+            auto spool = open();
+            std::vector<Event> events;
+            for (size_t i = 0; i < letters; ++i)
+                events.push_back(event("x" + std::to_string(i)));
+            CPPUNIT_ASSERT(spool->append(routed(std::move(events))));
+            spool->deadLetter(SERVICE, seqsOf(takeAll(*spool)), "invalid");
+        }
+        SpoolDatabase daemon(file(), SERVICE, false);
+        sqlite3_busy_timeout(daemon.handle(), 0);
+        CheckpointingOutput buffer(daemon.handle());
+        std::ostream out(&buffer);
+        CPPUNIT_ASSERT_EQUAL(letters, SpoolInspector(_settings.dir).exportDeadLetters(SERVICE, out));
+        CPPUNIT_ASSERT_EQUAL(0, buffer.blocked);
+        std::string text = buffer.str();
+        CPPUNIT_ASSERT_EQUAL(letters, size_t(std::count(text.begin(), text.end(), '\n')));
+        CPPUNIT_ASSERT(text.find(R"("id":"x0")") < text.find(R"("id":"x599")"));
     }
 
 private:
