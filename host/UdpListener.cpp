@@ -169,13 +169,13 @@ void UdpListener::run()
     std::vector<IngressInput*> batch;
     batch.reserve(kBurst);
     std::vector<Event> events;
-    events.reserve(kGather);
+    events.reserve(kGatherBusy);
     size_t gathered = 0; // datagrams decoded into events since the last submission
     SubmitStage stage(_pipeline, *_plugin, _spec.name);
     auto submit = [&] {
         stage.hand(std::move(events), gathered);
         events = std::vector<Event>();
-        events.reserve(kGather);
+        events.reserve(kGatherBusy);
         gathered = 0;
     };
     for (;;) {
