@@ -356,6 +356,7 @@ void SpoolDatabase::migrateFromVersion1()
         exec("UPDATE meta SET value = '" + std::to_string(FORMAT_VERSION) + "' WHERE key = 'format'");
         exec("PRAGMA user_version = " + std::to_string(FORMAT_VERSION));
         exec("COMMIT");
+        _quarantinedByMigration = static_cast<int64_t>(bad.size());
     } catch (...) {
         sqlite3_exec(_db, "ROLLBACK", nullptr, nullptr, nullptr);
         throw;

@@ -57,6 +57,8 @@ public:
     /// Reads the segments' totals, less the events settled out of them (read from their records).
     Pending pending();
     const std::string& path() const { return _path; }
+    /// Rows of format 1 this connection's migration moved to the quarantine table.
+    int64_t quarantinedByMigration() const { return _quarantinedByMigration; }
     /// Runs SQL without results; throws SpoolError.
     void exec(const std::string& sql);
     /// The single integer a query returns (0 for NULL).
@@ -86,6 +88,7 @@ private:
 
     std::string _path;
     sqlite3* _db = nullptr;
+    int64_t _quarantinedByMigration = 0;
 };
 
 } // namespace eventbus

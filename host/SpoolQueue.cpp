@@ -49,8 +49,10 @@ const int WAL_RESTART_FRAMES = 4096;
 /// polls, so a requeue of millions neither holds the writer for long nor grows the WAL past bounds.
 const int REQUEUE_LETTERS = 65536;
 
-const char* const ROW_STRINGS = "length(CAST(stream AS BLOB)) + length(CAST(id AS BLOB)) "
-                                "+ length(CAST(client_ip AS BLOB)) + length(CAST(plugin AS BLOB))";
+/// A row written without its event (its record could not be read) has NULL strings: 0, not NULL
+/// for the whole sum.
+const char* const ROW_STRINGS = "coalesce(length(CAST(stream AS BLOB)), 0) + coalesce(length(CAST(id AS BLOB)), 0) "
+                                "+ coalesce(length(CAST(client_ip AS BLOB)), 0) + coalesce(length(CAST(plugin AS BLOB)), 0)";
 
 int64_t nowUs()
 {
@@ -89,9 +91,9 @@ struct SpoolQueue::WriterStatements {
         , requeued(db, "SELECT stream, type, id, client_ip, plugin, ingress_us, body, letter FROM dead_letters "
                        "WHERE requeued = 1 ORDER BY letter LIMIT " + std::to_string(REQUEUE_LETTERS))
         , unbury(db, "DELETE FROM dead_letters WHERE requeued = 1 AND letter <= ?1")
-        , deadBytes(db, "SELECT (SELECT coalesce(sum(length(CAST(body AS BLOB)) + length(CAST(reason AS BLOB)) + "
+        , deadBytes(db, "SELECT (SELECT coalesce(sum(coalesce(length(CAST(body AS BLOB)), 0) + length(CAST(reason AS BLOB)) + "
                         + std::string(ROW_STRINGS) + " + 64), 0) FROM dead_letters) + "
-                        "(SELECT coalesce(sum(length(CAST(body AS BLOB)) + length(CAST(reason AS BLOB)) + "
+                        "(SELECT coalesce(sum(coalesce(length(CAST(body AS BLOB)), 0) + length(CAST(reason AS BLOB)) + "
                         + std::string(ROW_STRINGS) + " + 64), 0) FROM quarantine)")
         , dataVersion(db, "PRAGMA data_version")
         , damagedSegment(db, "SELECT count, body_bytes, extra_bytes, records FROM segments WHERE first_seq = ?1")
@@ -225,6 +227,8 @@ SpoolQueue::~SpoolQueue()
 void SpoolQueue::open()
 {
     _writer = std::make_unique<SpoolDatabase>(_path, _service, true);
+    if (_writer->quarantinedByMigration())
+        _metrics.add(QUARANTINED, {{"event_service_name", _service}}, static_cast<double>(_writer->quarantinedByMigration()));
     _writer->exec(_settings.fsyncAlways() ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
     // No checkpoint inside a commit (SQLite's default every 1000 pages): with synchronous=NORMAL
     // that fsync stalled every commit behind it for a disk's worth of time. The sync thread
@@ -246,7 +250,8 @@ void SpoolQueue::open()
     replay();
     _reader = std::make_unique<SpoolDatabase>(_path, _service, false);
     _readSegments = std::make_unique<SpoolStatement>(_reader->handle(),
-        "SELECT first_seq, count, records FROM segments WHERE first_seq >= ?1 AND first_seq <= ?2 ORDER BY first_seq");
+        "SELECT first_seq, count, records, body_bytes, extra_bytes FROM segments WHERE first_seq >= ?1 AND first_seq <= ?2 "
+        "ORDER BY first_seq");
     _readStates = std::make_unique<SpoolStatement>(_reader->handle(),
         "SELECT seq, attempts, settled FROM event_states WHERE seq >= ?1 AND seq <= ?2 ORDER BY seq");
 }
@@ -550,7 +555,7 @@ void SpoolQueue::commit(Work& work, bool foreign, Added& added, uint64_t& nextSe
             w.attempts.run();
         }
         // Dead letters and quarantined events are copied before their segments can go.
-        bury(work.settled, nowUs());
+        int64_t buried = bury(work.settled, nowUs());
         for (uint64_t seq : work.states) {
             w.settle.bind(1, static_cast<int64_t>(seq));
             w.settle.run();
@@ -572,9 +577,7 @@ void SpoolQueue::commit(Work& work, bool foreign, Added& added, uint64_t& nextSe
             deadBytes = w.deadBytes.integer(0);
             w.deadBytes.reset();
         } else {
-            for (const Removal& removal : work.settled)
-                if (removal.kind != Removal::ACK)
-                    deadBytes += static_cast<int64_t>(removal.cost + removal.reason->size());
+            deadBytes += buried;
         }
         w.commit.run();
         for (uint64_t first : work.damaged)
@@ -698,9 +701,10 @@ void SpoolQueue::quarantineUnreadable(uint64_t first, const std::string& error)
     logError("quarantine", "segment " + std::to_string(first) + " cannot be read (" + error + "): deleted it, its events lost");
 }
 
-void SpoolQueue::bury(const std::vector<Removal>& removals, int64_t now)
+int64_t SpoolQueue::bury(const std::vector<Removal>& removals, int64_t now)
 {
     WriterStatements& w = *_writes;
+    int64_t buried = 0;
     std::string records; // the segment last read, as most dead letters of a batch share one
     uint64_t recordsOf = 0;
     for (const Removal& removal : removals) {
@@ -735,7 +739,12 @@ void SpoolQueue::bury(const std::vector<Removal>& removals, int64_t now)
         }
         insert.bind(8, removal.attempts).bindText(11, *removal.reason).bind(12, now);
         insert.run();
+        // What the row holds, as the recount at start-up sees it (a record not found leaves only
+        // the reason).
+        buried += static_cast<int64_t>(removal.reason->size() + SpoolDatabase::ROW_OVERHEAD
+            + (found ? SpoolRecords::recordSize(event) - SpoolRecords::HEADER : 0));
     }
+    return buried;
 }
 
 void SpoolQueue::requeue(Added& added, uint64_t& nextSeq, int64_t& requeued)
@@ -896,6 +905,27 @@ void SpoolQueue::refill()
             // More records than count, or bytes after the last one.
             if (sound && !damagedRecord && (cursor.next() || !cursor.atEnd()))
                 sound = false;
+            if (sound && damagedRecord) {
+                // The events past the damage share what the segment's sizes leave, so that
+                // quarantining them frees what start-up counted for them.
+                uint64_t body = 0, extra = 0, sizeless = 0;
+                for (size_t i = at; i < events.size(); ++i) {
+                    body += events[i].second.bytes;
+                    extra += events[i].second.extra;
+                    sizeless += events[i].second.bytes == 0 && events[i].second.extra == 0 ? 1 : 0;
+                }
+                uint64_t bodyLeft = static_cast<uint64_t>(std::max<int64_t>(read.integer(3), 0));
+                uint64_t extraLeft = static_cast<uint64_t>(std::max<int64_t>(read.integer(4), 0));
+                bodyLeft = bodyLeft > body ? bodyLeft - body : 0;
+                extraLeft = extraLeft > extra ? extraLeft - extra : 0;
+                for (size_t i = at; sizeless && i < events.size(); ++i) {
+                    Entry& entry = events[i].second;
+                    if (entry.bytes == 0 && entry.extra == 0) {
+                        entry.bytes = static_cast<uint32_t>(std::min<uint64_t>(bodyLeft / sizeless, UINT32_MAX - 1));
+                        entry.extra = static_cast<uint32_t>(std::min<uint64_t>(extraLeft / sizeless, UINT32_MAX));
+                    }
+                }
+            }
             if (!sound) {
                 events.resize(at);
                 damaged.push_back(first);

@@ -169,8 +169,9 @@ private:
     /// For a segment whose pages are damaged: a quarantine row with only seq and reason, and the
     /// segment deleted; throws SpoolError when SQLite cannot.
     void quarantineUnreadable(uint64_t first, const std::string& error);
-    /// Copies dead-lettered and quarantined events out of their segments.
-    void bury(const std::vector<Removal>& removals, int64_t now);
+    /// Copies dead-lettered and quarantined events out of their segments; returns the bytes the
+    /// rows take against the disk budget.
+    int64_t bury(const std::vector<Removal>& removals, int64_t now);
     /// Turns work's removals and attempts into event_states rows and segment deletions (called
     /// with _mutex held).
     void settle(Work& work);
