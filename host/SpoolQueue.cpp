@@ -6,6 +6,7 @@
 #include "SpoolRecords.h"
 #include "SpoolStatement.h"
 
+#include <Poco/Checksum.h>
 #include <Poco/DateTimeFormat.h>
 #include <Poco/DateTimeFormatter.h>
 #include <Poco/Logger.h>
@@ -88,8 +89,12 @@ struct SpoolQueue::WriterStatements {
                    "reason, dead_at_us) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)")
         , quarantine(db, "INSERT INTO quarantine (seq, stream, type, id, client_ip, plugin, ingress_us, attempts, body, checksum, "
                          "reason, quarantined_at_us) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)")
-        , requeued(db, "SELECT stream, type, id, client_ip, plugin, ingress_us, body, letter FROM dead_letters "
+        , requeued(db, "SELECT stream, type, id, client_ip, plugin, ingress_us, body, letter, checksum, typeof(body) FROM dead_letters "
                        "WHERE requeued = 1 ORDER BY letter LIMIT " + std::to_string(REQUEUE_LETTERS))
+        , quarantineLetter(db, "INSERT INTO quarantine (seq, stream, type, id, client_ip, plugin, ingress_us, attempts, body, checksum, "
+                               "reason, quarantined_at_us) SELECT seq, stream, type, id, client_ip, plugin, ingress_us, attempts, "
+                               "body, checksum, 'checksum mismatch', ?2 FROM dead_letters WHERE letter = ?1")
+        , keepLetter(db, "UPDATE dead_letters SET requeued = 0 WHERE letter = ?1")
         , unbury(db, "DELETE FROM dead_letters WHERE requeued = 1 AND letter <= ?1")
         , deadBytes(db, "SELECT (SELECT coalesce(sum(coalesce(length(CAST(body AS BLOB)), 0) + length(CAST(reason AS BLOB)) + "
                         + std::string(ROW_STRINGS) + " + 64), 0) FROM dead_letters) + "
@@ -102,7 +107,7 @@ struct SpoolQueue::WriterStatements {
     {
     }
     SpoolStatement begin, commit, rollback, insert, drop, dropStates, settle, attempts, segment, bury, quarantine, requeued,
-        unbury, deadBytes, dataVersion, damagedSegment, nextSegment, statesIn;
+        quarantineLetter, keepLetter, unbury, deadBytes, dataVersion, damagedSegment, nextSegment, statesIn;
 };
 
 uint64_t SpoolQueue::Entry::cost() const
@@ -747,6 +752,20 @@ int64_t SpoolQueue::bury(const std::vector<Removal>& removals, int64_t now)
     return buried;
 }
 
+bool SpoolQueue::checksumMatches(const Event& event, int64_t checksum)
+{
+    // Letters buried by format 2 carry their record's XXH3-64, those of format 1 the CRC-32 of
+    // the body.
+    SpoolRecords record;
+    record.add(event);
+    SpoolRecords::Cursor cursor(record.blob().data(), record.blob().size());
+    if (cursor.next() && static_cast<int64_t>(cursor.storedChecksum()) == checksum)
+        return true;
+    Poco::Checksum crc(Poco::Checksum::TYPE_CRC32);
+    crc.update(event.json.data(), static_cast<unsigned>(event.json.size()));
+    return static_cast<int64_t>(crc.checksum()) == checksum;
+}
+
 void SpoolQueue::requeue(Added& added, uint64_t& nextSeq, int64_t& requeued)
 {
     WriterStatements& w = *_writes;
@@ -765,6 +784,7 @@ void SpoolQueue::requeue(Added& added, uint64_t& nextSeq, int64_t& requeued)
         entries.clear();
     };
     int64_t lastLetter = 0;
+    std::vector<int64_t> damaged, kept; // letters to quarantine, and to leave as dead letters
     while (w.requeued.step()) {
         Event event;
         event.stream = w.requeued.bytes(0);
@@ -775,6 +795,15 @@ void SpoolQueue::requeue(Added& added, uint64_t& nextSeq, int64_t& requeued)
         event.ingressUs = w.requeued.integer(5);
         event.json = w.requeued.bytes(6);
         lastLetter = w.requeued.integer(7);
+        std::string bodyType = w.requeued.bytes(9);
+        if (bodyType != "blob" && bodyType != "text") {
+            kept.push_back(lastLetter); // its record could not be read when it was buried: nothing to send
+            continue;
+        }
+        if (w.requeued.type(8) == SQLITE_INTEGER && !checksumMatches(event, w.requeued.integer(8))) {
+            damaged.push_back(lastLetter);
+            continue;
+        }
         ++requeued;
         segment.add(event);
         Entry entry;
@@ -787,11 +816,27 @@ void SpoolQueue::requeue(Added& added, uint64_t& nextSeq, int64_t& requeued)
     }
     w.requeued.reset();
     flush();
-    if (requeued) {
+    int64_t now = nowUs();
+    for (int64_t letter : damaged) {
+        w.quarantineLetter.bind(1, letter).bind(2, now);
+        w.quarantineLetter.run();
+    }
+    for (int64_t letter : kept) {
+        w.keepLetter.bind(1, letter);
+        w.keepLetter.run();
+    }
+    if (!damaged.empty()) {
+        added.quarantined += static_cast<int64_t>(damaged.size());
+        logError("quarantine", std::to_string(damaged.size()) + " requeued dead letters fail their checksum: quarantined");
+    }
+    if (!kept.empty())
+        logError("requeue", std::to_string(kept.size()) + " requeued dead letters hold no event (unreadable when buried): "
+            "left as dead letters");
+    if (lastLetter) {
         w.unbury.bind(1, lastLetter);
         w.unbury.run();
     }
-    _requeueMore = requeued == REQUEUE_LETTERS;
+    _requeueMore = requeued + static_cast<int64_t>(damaged.size() + kept.size()) == REQUEUE_LETTERS;
 }
 
 void SpoolQueue::apply(Work& work, bool stored, const Added& added)

@@ -159,7 +159,11 @@ private:
     /// rolling back.
     void commit(Work& work, bool foreign, Added& added, uint64_t& nextSeq, int64_t& deadBytes);
     void insertSegment(const SpoolRecords& segment, uint64_t first);
+    /// Takes requeued dead letters back; one that fails its checksum is quarantined, one without
+    /// its event stays a dead letter.
     void requeue(Added& added, uint64_t& nextSeq, int64_t& requeued);
+    /// checksum is the one event's record was buried with (or, for format 1, its body's CRC-32).
+    static bool checksumMatches(const Event& event, int64_t checksum);
     /// Copies every record a damaged segment holds (but those settled) to the quarantine table
     /// and deletes the segment: its count cannot say where its events end.
     void quarantineSegment(uint64_t first, int64_t now, Added& added, int64_t& deadBytes);

@@ -184,6 +184,7 @@ class SqliteSpoolTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(testUnreadableSegmentDoesNotHoldUpTheBacklogBehindIt);
     CPPUNIT_TEST(testExportHoldsNoReadTransactionWhileWriting);
     CPPUNIT_TEST(testEventsPastDamageFreeWhatStartUpCountedForThem);
+    CPPUNIT_TEST(testRequeueVerifiesEachLetterAndSkipsThoseWithoutEvent);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -990,6 +991,30 @@ public:
         double recounted = _metrics.value("eventbus_spool_bytes", labels);
         CPPUNIT_ASSERT_MESSAGE(std::to_string(counted) + " " + quarantined(), recounted > 0);
         CPPUNIT_ASSERT_EQUAL(recounted, counted);
+    }
+
+    // A requeued letter was taken back without its checksum verified, and one buried without its
+    // event (its record unreadable) came back as an empty event.
+    void testRequeueVerifiesEachLetterAndSkipsThoseWithoutEvent()
+    {
+        auto spool = open();
+        CPPUNIT_ASSERT(spool->append(routed({event("l1"), event("l2"), event("l3"), event("l4")})));
+        spool->deadLetter(SERVICE, seqsOf(takeAll(*spool)), "invalid");
+        SpoolDatabase operatorConnection(file(), SERVICE, false);
+        CPPUNIT_ASSERT(test::waitUntil([&] {
+            return operatorConnection.queryInteger("SELECT count(*) FROM dead_letters") == 4;
+        }, std::chrono::seconds(10)));
+        operatorConnection.exec("UPDATE dead_letters SET body = CAST(replace(body, 'x', 'y') AS BLOB) WHERE id = 'l2'");
+        operatorConnection.exec("UPDATE dead_letters SET body = NULL, checksum = NULL WHERE id = 'l3'");
+        operatorConnection.exec("UPDATE dead_letters SET requeued = 1");
+        CPPUNIT_ASSERT(test::waitUntil([&] { return spool->size() == 2; }, std::chrono::seconds(10)));
+        CPPUNIT_ASSERT_EQUAL(std::string("l1,l4"), idsOf(takeAll(*spool)));
+        CPPUNIT_ASSERT(test::waitUntil([&] {
+            return operatorConnection.queryInteger("SELECT count(*) FROM quarantine WHERE id = 'l2' AND reason = 'checksum mismatch'") == 1;
+        }, std::chrono::seconds(10)));
+        CPPUNIT_ASSERT_EQUAL(int64_t(1), operatorConnection.queryInteger("SELECT count(*) FROM dead_letters"));
+        CPPUNIT_ASSERT_EQUAL(int64_t(1), operatorConnection.queryInteger("SELECT count(*) FROM dead_letters WHERE id = 'l3' AND requeued = 0"));
+        CPPUNIT_ASSERT_EQUAL(1.0, _metrics.value("eventbus_spool_quarantined_total", {{"event_service_name", SERVICE}}));
     }
 
 private:
