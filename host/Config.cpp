@@ -1,4 +1,5 @@
 #include "Config.h"
+#include "SpoolRecords.h"
 
 #include "eventbus/plugin.h"
 
@@ -482,6 +483,9 @@ Settings Config::load(const std::string& mainFile, std::vector<ConfigProblem>& p
     }
     if (s.http.maxBodyBytes < 1)
         problems.push_back({fileOf("ingress.http.max_body_bytes"), "ingress.http.max_body_bytes", "must be positive"});
+    else if (s.http.maxBodyBytes > SpoolRecords::MAX_RECORD_BYTES)
+        problems.push_back({fileOf("ingress.http.max_body_bytes"), "ingress.http.max_body_bytes",
+            "must be at most " + std::to_string(SpoolRecords::MAX_RECORD_BYTES) + " (the largest event the spool stores)"});
     if (s.udp.threads < 1 || s.udp.threads > 64)
         problems.push_back({fileOf("ingress.udp.threads"), "ingress.udp.threads", "must be between 1 and 64"});
     if (!s.admin.listen.empty()) {

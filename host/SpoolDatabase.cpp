@@ -327,11 +327,6 @@ void SpoolDatabase::migrateFromVersion1()
                 reasons.push_back(rows.integer(10) == 0 ? "undecodable row" : "checksum mismatch");
                 continue;
             }
-            // A segment is a run of consecutive seqs: a gap (an acknowledged row) starts another.
-            if (!segment.empty() && (seq != first + segment.count() || segment.count() == SpoolRecords::MAX_EVENTS))
-                flush();
-            if (segment.empty())
-                first = seq;
             Event event;
             event.stream = rows.bytes(1);
             event.type = static_cast<int>(rows.integer(2));
@@ -340,6 +335,16 @@ void SpoolDatabase::migrateFromVersion1()
             event.plugin = rows.bytes(5);
             event.ingressUs = rows.integer(6);
             event.json = std::move(body);
+            if (SpoolRecords::recordSize(event) > SpoolRecords::MAX_RECORD_BYTES) {
+                bad.push_back(static_cast<int64_t>(seq));
+                reasons.push_back("too large");
+                continue;
+            }
+            // A segment is a run of consecutive seqs: a gap (an acknowledged row) starts another.
+            if (!segment.empty() && (seq != first + segment.count() || segment.full(SpoolRecords::recordSize(event))))
+                flush();
+            if (segment.empty())
+                first = seq;
             segment.add(event);
             if (rows.integer(7) != 0) {
                 attempts.bind(1, static_cast<int64_t>(seq)).bind(2, rows.integer(7));

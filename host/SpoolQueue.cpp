@@ -328,13 +328,13 @@ std::shared_ptr<SpoolQueue::AppendGroup> SpoolQueue::enqueue(const std::vector<c
     group->segments.reserve((events.size() + SpoolRecords::MAX_EVENTS - 1) / SpoolRecords::MAX_EVENTS);
     for (size_t i = 0; i < events.size(); ++i) {
         const Event& event = *events[i];
-        if (i % SpoolRecords::MAX_EVENTS == 0) {
+        if (group->segments.empty() || group->segments.back().full(SpoolRecords::recordSize(event))) {
             // Sized once: growing a blob of a hundred events copies it over and over.
             size_t bytes = 0;
             for (size_t j = i; j < std::min(events.size(), i + SpoolRecords::MAX_EVENTS); ++j)
                 bytes += SpoolRecords::recordSize(*events[j]);
             group->segments.emplace_back();
-            group->segments.back().reserve(bytes);
+            group->segments.back().reserve(std::min(bytes, SpoolRecords::MAX_SEGMENT_BYTES + SpoolRecords::MAX_RECORD_BYTES));
         }
         group->segments.back().add(event);
         Entry entry;
@@ -805,14 +805,14 @@ void SpoolQueue::requeue(Added& added, uint64_t& nextSeq, int64_t& requeued)
             continue;
         }
         ++requeued;
+        if (segment.full(SpoolRecords::recordSize(event)))
+            flush();
         segment.add(event);
         Entry entry;
         entry.bytes = static_cast<uint32_t>(event.json.size());
         entry.extra = static_cast<uint32_t>(diskCost(event) - event.json.size() - SpoolDatabase::ROW_OVERHEAD);
         entry.ingressUs = event.ingressUs;
         entries.push_back(entry);
-        if (segment.count() == SpoolRecords::MAX_EVENTS)
-            flush();
     }
     w.requeued.reset();
     flush();

@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <cstring>
+#include <stdexcept>
+#include <string>
 
 namespace eventbus {
 
@@ -51,6 +53,8 @@ void SpoolRecords::add(const Event& event)
 {
     const std::string* strings[5] = {&event.stream, &event.id, &event.clientIp, &event.plugin, &event.json};
     size_t size = recordSize(event);
+    if (size > MAX_RECORD_BYTES)
+        throw std::length_error("spool record of " + std::to_string(size) + " bytes, more than " + std::to_string(MAX_RECORD_BYTES));
     size_t start = _blob.size();
     if (_blob.capacity() < start + size)
         _blob.reserve(std::max(start + size, 2 * _blob.capacity()));

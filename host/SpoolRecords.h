@@ -16,7 +16,7 @@ namespace eventbus {
 
 class SpoolRecords {
 public:
-    /// Appends event's record.
+    /// Appends event's record; throws std::length_error past MAX_RECORD_BYTES.
     void add(const Event& event);
     /// Makes room for records of this many bytes in all.
     void reserve(size_t bytes) { _blob.reserve(bytes); }
@@ -37,6 +37,13 @@ public:
     static const size_t HEADER = 44;
     /// A segment holds at most this many events, so a read or a dead letter never copies much.
     static const uint32_t MAX_EVENTS = 256;
+    /// The largest record stored (sizes are u32; SQLite refuses a blob past 1e9 bytes, failing
+    /// the whole group commit with it).
+    static const size_t MAX_RECORD_BYTES = size_t(64) << 20;
+    /// A segment takes no record after it holds this many bytes, so a blob stays far below 1e9.
+    static const size_t MAX_SEGMENT_BYTES = size_t(64) << 20;
+    /// Another record of size bytes would go into a new segment.
+    bool full(size_t bytes) const { return _count == MAX_EVENTS || (_count > 0 && _blob.size() + bytes > MAX_SEGMENT_BYTES); }
 
     /// Walks the records of a blob without copying it; the blob must outlive the cursor.
     class Cursor {

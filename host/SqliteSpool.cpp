@@ -74,6 +74,11 @@ bool SqliteSpool::append(Routed&& events)
             Poco::Logger::get("eventbus.spool").error("no spool for event service '" + service + "'");
             return false;
         }
+        if (SpoolRecords::recordSize(event) > SpoolRecords::MAX_RECORD_BYTES) {
+            Poco::Logger::get("eventbus.spool").error("event " + event.id + " of " + std::to_string(event.json.size())
+                + " bytes is larger than the spool stores (" + std::to_string(SpoolRecords::MAX_RECORD_BYTES) + ")");
+            return false;
+        }
         costs[current] += SpoolQueue::diskCost(event);
         byQueue[current].push_back(&event);
     }

@@ -5,6 +5,7 @@
 #include "MetricsRegistry.h"
 #include "SpoolDatabase.h"
 #include "SpoolError.h"
+#include "SpoolRecords.h"
 #include "SpoolStatement.h"
 #include "SpoolInspector.h"
 #include "SqliteSpool.h"
@@ -185,6 +186,8 @@ class SqliteSpoolTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(testExportHoldsNoReadTransactionWhileWriting);
     CPPUNIT_TEST(testEventsPastDamageFreeWhatStartUpCountedForThem);
     CPPUNIT_TEST(testRequeueVerifiesEachLetterAndSkipsThoseWithoutEvent);
+    CPPUNIT_TEST(testEventLargerThanARecordIsRefusedAlone);
+    CPPUNIT_TEST(testLargeEventsSplitAnAppendIntoSegmentsBySize);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -1015,6 +1018,35 @@ public:
         CPPUNIT_ASSERT_EQUAL(int64_t(1), operatorConnection.queryInteger("SELECT count(*) FROM dead_letters"));
         CPPUNIT_ASSERT_EQUAL(int64_t(1), operatorConnection.queryInteger("SELECT count(*) FROM dead_letters WHERE id = 'l3' AND requeued = 0"));
         CPPUNIT_ASSERT_EQUAL(1.0, _metrics.value("eventbus_spool_quarantined_total", {{"event_service_name", SERVICE}}));
+    }
+
+    // A record's size is a u32 and SQLite refuses blobs past 1e9 bytes: an event past the limit
+    // failed the whole group commit, everyone's appends with it.
+    void testEventLargerThanARecordIsRefusedAlone()
+    {
+        auto spool = open();
+        CPPUNIT_ASSERT(!spool->append(routed({event("huge", SpoolRecords::MAX_RECORD_BYTES)})));
+        CPPUNIT_ASSERT(spool->append(routed({event("small")})));
+        CPPUNIT_ASSERT_EQUAL(std::string("small"), idsOf(takeAll(*spool)));
+        CPPUNIT_ASSERT_EQUAL(0.0, _metrics.value("eventbus_spool_write_errors_total", {{"event_service_name", SERVICE}}));
+    }
+
+    void testLargeEventsSplitAnAppendIntoSegmentsBySize()
+    {
+        const size_t padding = SpoolRecords::MAX_SEGMENT_BYTES / 2 + 1024;
+        {
+            auto spool = open();
+            CPPUNIT_ASSERT(spool->append(routed({event("big1", padding), event("big2", padding), event("tiny")})));
+        }
+        {
+            SpoolDatabase db(file(), SERVICE, false);
+            CPPUNIT_ASSERT_EQUAL(int64_t(2), db.queryInteger("SELECT count(*) FROM segments"));
+            CPPUNIT_ASSERT(db.queryInteger("SELECT max(length(records)) FROM segments") <= int64_t(SpoolRecords::MAX_SEGMENT_BYTES));
+        }
+        auto spool = open();
+        auto taken = takeAll(*spool);
+        CPPUNIT_ASSERT_EQUAL(std::string("big1,big2,tiny"), idsOf(taken));
+        CPPUNIT_ASSERT(taken[1].event.json == event("big2", padding).json);
     }
 
 private:
