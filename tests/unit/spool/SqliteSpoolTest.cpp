@@ -182,6 +182,7 @@ class SqliteSpoolTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(testInspectorReadsWithoutWriteAccess);
     CPPUNIT_TEST(testMigrationWritesTheFileOnceToTheWal);
     CPPUNIT_TEST(testRequeueDoesNotHoldEveryLetterInMemory);
+    CPPUNIT_TEST(testRequeuePastOneTransactionsCapTakesTheRestAtTheNextPoll);
     CPPUNIT_TEST(testUnreadableSegmentDoesNotHoldUpTheBacklogBehindIt);
     CPPUNIT_TEST(testExportHoldsNoReadTransactionWhileWriting);
     CPPUNIT_TEST(testEventsPastDamageFreeWhatStartUpCountedForThem);
@@ -1047,6 +1048,27 @@ public:
         auto taken = takeAll(*spool);
         CPPUNIT_ASSERT_EQUAL(std::string("big1,big2,tiny"), idsOf(taken));
         CPPUNIT_ASSERT(taken[1].event.json == event("big2", padding).json);
+    }
+
+    // One transaction takes back at most 65536 letters; the rest must follow without another
+    // change by the operator.
+    void testRequeuePastOneTransactionsCapTakesTheRestAtTheNextPoll()
+    {
+        const size_t letters = 66000;
+        auto spool = open();
+        std::vector<Event> events;
+        for (size_t i = 0; i < letters; ++i)
+            events.push_back(event("r" + std::to_string(i), 0));
+        CPPUNIT_ASSERT(spool->append(routed(std::move(events))));
+        spool->deadLetter(SERVICE, seqsOf(takeAll(*spool)), "invalid");
+        SpoolDatabase operatorConnection(file(), SERVICE, false);
+        CPPUNIT_ASSERT(test::waitUntil([&] {
+            return operatorConnection.queryInteger("SELECT count(*) FROM dead_letters") == int64_t(letters);
+        }, std::chrono::seconds(30)));
+        operatorConnection.exec("UPDATE dead_letters SET requeued = 1");
+        CPPUNIT_ASSERT(test::waitUntil([&] { return spool->size() == letters; }, std::chrono::seconds(30)));
+        CPPUNIT_ASSERT_EQUAL(int64_t(0), operatorConnection.queryInteger("SELECT count(*) FROM dead_letters"));
+        CPPUNIT_ASSERT_EQUAL(double(letters), _metrics.value("eventbus_spool_requeued_total", {{"event_service_name", SERVICE}}));
     }
 
 private:
