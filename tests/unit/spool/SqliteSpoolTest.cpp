@@ -580,6 +580,11 @@ public:
         auto spool = open();
         const size_t rounds = 600, perRound = 100, padding = 2000; // 120 MB through the file
         size_t largestWal = 0;
+        // The WAL header's checkpoint sequence number goes up each time the WAL starts over.
+        // Without the restart it never moved and the WAL took 93 MB of the 120; how large it gets
+        // before a restart depends on the machine's speed (sanitizer builds, a loaded CI), so the
+        // restarts are what is asserted, the size only loosely.
+        std::set<uint32_t> walGenerations;
         for (size_t round = 0; round < rounds; ++round) {
             std::vector<Event> events;
             for (size_t i = 0; i < perRound; ++i)
@@ -589,9 +594,13 @@ public:
             Poco::File wal(file() + "-wal");
             if (wal.exists())
                 largestWal = std::max(largestWal, static_cast<size_t>(wal.getSize()));
+            std::ifstream header(file() + "-wal", std::ios::binary);
+            unsigned char bytes[16];
+            if (header.read(reinterpret_cast<char*>(bytes), sizeof bytes))
+                walGenerations.insert(uint32_t(bytes[12]) << 24 | uint32_t(bytes[13]) << 16 | uint32_t(bytes[14]) << 8 | bytes[15]);
         }
-        // 16 MB, and what commits add while the checkpoint runs (more on a loaded machine).
-        CPPUNIT_ASSERT_MESSAGE(std::to_string(largestWal), largestWal < size_t(60) << 20);
+        CPPUNIT_ASSERT_MESSAGE("WAL generations seen: " + std::to_string(walGenerations.size()), walGenerations.size() >= 3);
+        CPPUNIT_ASSERT_MESSAGE(std::to_string(largestWal), largestWal < size_t(110) << 20);
         CPPUNIT_ASSERT(test::waitUntil([&] { return spool->size() == 0; }, std::chrono::seconds(5)));
     }
 
