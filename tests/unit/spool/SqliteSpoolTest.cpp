@@ -16,6 +16,16 @@
 #include <cppunit/extensions/HelperMacros.h>
 #include <sqlite3.h>
 
+// Sanitizer runtimes keep freed memory in quarantine and add shadow memory, so RSS bounds only
+// hold in a normal build.
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define SANITIZED_BUILD 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+#define SANITIZED_BUILD 1
+#endif
+#endif
+
 #include <atomic>
 #include <fstream>
 #include <functional>
@@ -872,8 +882,12 @@ public:
         operatorConnection.exec("UPDATE dead_letters SET requeued = 1");
         CPPUNIT_ASSERT(test::waitUntil([&] { return spool->size() == size_t(letters); }, std::chrono::seconds(30)));
         long after = peakRssKb();
+#ifndef SANITIZED_BUILD
         CPPUNIT_ASSERT_MESSAGE("peak RSS grew by " + std::to_string((after - before) / 1024) + " MB during requeue",
             after - before < 16 * 1024);
+#else
+        (void)after; // freed memory waits in the sanitizer's quarantine: RSS says nothing here
+#endif
         CPPUNIT_ASSERT_EQUAL(int64_t(0), operatorConnection.queryInteger("SELECT count(*) FROM dead_letters"));
         auto taken = takeAll(*spool);
         CPPUNIT_ASSERT_EQUAL(size_t(letters), taken.size());
