@@ -141,13 +141,8 @@ SpoolInspector::Check SpoolInspector::check(const std::string& service) const
         size_t size = 0;
         const void* data = segments.type(2) == SQLITE_BLOB ? segments.blob(2, size) : nullptr;
         // As the daemon does: no checksum covers count, so the records must agree with it.
-        SpoolRecords::Cursor cursor(data, size);
         int64_t records = 0;
-        while (cursor.next())
-            ++records;
-        bool damagedRecord = !cursor.atEnd() && records < count;
-        if (count < 1 || count > int64_t(SpoolRecords::MAX_EVENTS) || first < end || (!damagedRecord && records != count)
-            || (!cursor.atEnd() && records >= count)) {
+        if (!SpoolRecords::countAgrees(data, size, count, &records) || first < end) {
             ++check.damagedSegments;
             check.checked += records;
             check.mismatches += records;

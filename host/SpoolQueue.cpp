@@ -927,29 +927,24 @@ void SpoolQueue::refill()
             int64_t count = read.integer(1);
             size_t size = 0;
             const void* data = read.type(2) == SQLITE_BLOB ? read.blob(2, size) : nullptr;
-            SpoolRecords::Cursor cursor(data, size);
             // No checksum covers count: the records say how many they are. Only damage inside
             // the records leaves count to be believed; the events past it keep no sizes, and
             // take() finds them undecodable and quarantines them.
-            bool sound = count >= 1 && count <= int64_t(SpoolRecords::MAX_EVENTS) && first > last;
+            bool sound = first > last && SpoolRecords::countAgrees(data, size, count);
             size_t at = events.size();
             bool damagedRecord = false;
+            SpoolRecords::Cursor cursor(data, size);
             for (int64_t i = 0; sound && i < count; ++i) {
                 Entry entry;
-                if (cursor.next()) {
+                if (!damagedRecord && cursor.next()) {
                     entry.bytes = cursor.bodySize();
                     entry.extra = cursor.extraSize();
                     entry.ingressUs = cursor.ingressUs();
-                } else if (cursor.atEnd()) {
-                    sound = false; // fewer records than count
                 } else {
                     damagedRecord = true;
                 }
                 events.emplace_back(first + static_cast<uint64_t>(i), entry);
             }
-            // More records than count, or bytes after the last one.
-            if (sound && !damagedRecord && (cursor.next() || !cursor.atEnd()))
-                sound = false;
             if (sound && damagedRecord) {
                 // The events past the damage share what the segment's sizes leave, so that
                 // quarantining them frees what start-up counted for them.

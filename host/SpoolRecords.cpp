@@ -112,6 +112,19 @@ bool SpoolRecords::Cursor::next()
     return true;
 }
 
+bool SpoolRecords::countAgrees(const void* data, size_t size, int64_t count, int64_t* records)
+{
+    Cursor cursor(data, size);
+    int64_t walked = 0;
+    while (cursor.next())
+        ++walked;
+    if (records)
+        *records = walked;
+    if (count < 1 || count > int64_t(MAX_EVENTS))
+        return false;
+    return cursor.atEnd() ? walked == count : walked < count;
+}
+
 bool SpoolRecords::Cursor::intact() const
 {
     return XXH3_64bits(_record + SUMMED_FROM, _recordSize - SUMMED_FROM) == storedChecksum();

@@ -42,6 +42,11 @@ public:
     static const size_t MAX_RECORD_BYTES = size_t(64) << 20;
     /// A segment takes no record after it holds this many bytes, so a blob stays far below 1e9.
     static const size_t MAX_SEGMENT_BYTES = size_t(64) << 20;
+    /// Whether a segment's stored event count agrees with its records blob (no checksum covers
+    /// the count): count is 1..MAX_EVENTS and the blob holds exactly count records and nothing
+    /// after them, or fewer intact records followed by damage (the events past the damage are then
+    /// quarantined one by one). records, when given, gets how many intact records lead the blob.
+    static bool countAgrees(const void* data, size_t size, int64_t count, int64_t* records = nullptr);
     /// Another record of size bytes would go into a new segment.
     bool full(size_t bytes) const { return _count == MAX_EVENTS || (_count > 0 && _blob.size() + bytes > MAX_SEGMENT_BYTES); }
 
