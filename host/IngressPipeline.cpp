@@ -66,12 +66,7 @@ void IngressPipeline::decodeBurst(PluginInstance& plugin, const std::vector<Ingr
             countRejected(plugin.name(), r.rejectReason, r.rejectMessage);
             continue;
         }
-        if (events.empty() && events.capacity() < r.events.size()) {
-            events = std::move(r.events);
-            events.reserve(inputs.size());
-        } else {
-            std::move(r.events.begin(), r.events.end(), std::back_inserter(events));
-        }
+        std::move(r.events.begin(), r.events.end(), std::back_inserter(events));
     }
 }
 
