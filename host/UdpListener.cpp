@@ -7,8 +7,8 @@
 #include <algorithm>
 #include <cerrno>
 #include <condition_variable>
-#include <mutex>
 #include <cstring>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -25,19 +25,25 @@ const size_t kBurst = 32;
 const size_t kGather = 256;
 /// ... and at most this many while the last submission is still being committed.
 const size_t kGatherBusy = 1024;
+/// A set stops growing past this many bytes of datagrams, so large datagrams (Monolog records of
+/// up to 64 KB) cannot make a thread hold 1,024 of them.
+const size_t kGatherBytes = 1 << 20;
 const size_t kDefaultMax = 65507;
+} // namespace
 
-/// Submits a receiving thread's gathered events on a thread of its own, so the next datagrams are
-/// received and decoded while the last ones are committed (a durable submission waits for the
-/// spool's commit; done in turn, the two halves left each other idle). One set waits at most:
-/// hand() blocks while the previous set has not been taken, which bounds what is held.
-class SubmitStage {
+/// Submits gathered events on a thread of its own, so the next datagrams are received and
+/// decoded while the last ones are committed (a durable submission waits for the spool's commit;
+/// done in turn, the two halves left each other idle). Sets are taken strictly in the order of
+/// their turns, which the receiving threads draw as they receive: however the decoding threads
+/// overtake each other, the dispatcher sees datagrams in arrival order. One set waits at most:
+/// hand() blocks while an earlier set has not been taken, which bounds what is held.
+class UdpSubmitStage {
 public:
-    SubmitStage(IngressPipeline& pipeline, PluginInstance& plugin, const std::string& listener)
+    UdpSubmitStage(IngressPipeline& pipeline, PluginInstance& plugin, const std::string& listener)
         : _pipeline(pipeline), _plugin(plugin), _listener(listener), _thread([this] { run(); })
     {
     }
-    ~SubmitStage()
+    ~UdpSubmitStage()
     {
         {
             std::lock_guard<std::mutex> lock(_mutex);
@@ -52,13 +58,16 @@ public:
         std::lock_guard<std::mutex> lock(_mutex);
         return _waiting;
     }
-    void hand(std::vector<Event>&& events, size_t inputs)
+    /// Every turn drawn must be handed exactly once (with no events if decoding failed), or
+    /// the sets of later turns would wait for it for ever.
+    void hand(uint64_t turn, std::vector<Event>&& events, size_t inputs)
     {
         std::unique_lock<std::mutex> lock(_mutex);
-        _changed.wait(lock, [this] { return !_waiting; });
+        _changed.wait(lock, [&] { return !_waiting && _nextTurn == turn; });
         _events = std::move(events);
         _inputs = inputs;
         _waiting = true;
+        ++_nextTurn;
         _changed.notify_all();
     }
 
@@ -92,11 +101,11 @@ private:
     std::condition_variable _changed;
     std::vector<Event> _events;
     size_t _inputs = 0;
+    uint64_t _nextTurn = 0;
     bool _waiting = false;
     bool _done = false;
     std::thread _thread;
 };
-} // namespace
 
 UdpListener::UdpListener(std::shared_ptr<PluginInstance> plugin, const ListenerSpec& spec, IngressPipeline& pipeline,
     int threads)
@@ -131,6 +140,7 @@ UdpListener::~UdpListener() { stop(); }
 
 void UdpListener::start()
 {
+    _stage = std::make_unique<UdpSubmitStage>(_pipeline, *_plugin, _spec.name);
     for (auto& thread : _threads)
         thread->start(*this);
 }
@@ -140,101 +150,133 @@ void UdpListener::stop()
     _stop = true;
     for (auto& thread : _threads)
         if (thread->isRunning()) thread->join();
+    _stage.reset(); // submits the last set
 }
 
 uint16_t UdpListener::port() const { return _socket.address().port(); }
 
 void UdpListener::run()
 {
-    // Datagrams come in bursts (one per edit on a busy wiki): everything already waiting in the
-    // socket is taken with one recvmmsg, and while full bursts keep coming, up to kGather
-    // datagrams are decoded before their events are handed on as one submission: one dispatcher
-    // round and, with the durable spool, one commit, which the submit stage waits for.
+    // Datagrams come in bursts (one per edit on a busy wiki). A thread takes its turn at the
+    // socket: everything already waiting is taken with one recvmmsg and, while full bursts keep
+    // coming, up to kGather datagrams are copied into one set. It then leaves the socket to the
+    // next thread, decodes the set and hands its events to the submit stage as one submission
+    // (one dispatcher round and, with the durable spool, one commit). Receiving is serial and
+    // cheap (about a sixth of the work); decoding, the bulk, runs on every thread at once.
     const size_t limit = _spec.maxMessageBytes ? _spec.maxMessageBytes : kDefaultMax;
     std::vector<std::vector<char>> buffers(kBurst, std::vector<char>(kMaxDatagram + 1));
     std::vector<mmsghdr> messages(kBurst);
     std::vector<iovec> iovecs(kBurst);
     std::vector<sockaddr_storage> senders(kBurst);
-    std::vector<IngressInput> inputs(kBurst);
-    for (size_t i = 0; i < kBurst; ++i) {
-        inputs[i].kind = EB_LISTEN_UDP;
-        inputs[i].listener = _spec.name;
-    }
     const int fd = _socket.impl()->sockfd();
     // A feed comes from a few senders: the text form of the last one is kept, not rebuilt per datagram.
     sockaddr_storage lastSender{};
     socklen_t lastSenderLength = 0;
     std::string lastAddress;
     uint16_t lastPort = 0;
-    std::vector<IngressInput*> batch;
-    batch.reserve(kBurst);
-    std::vector<Event> events;
-    events.reserve(kGatherBusy);
-    size_t gathered = 0; // datagrams decoded into events since the last submission
-    SubmitStage stage(_pipeline, *_plugin, _spec.name);
-    auto submit = [&] {
-        stage.hand(std::move(events), gathered);
-        events = std::vector<Event>();
-        events.reserve(kGatherBusy);
-        gathered = 0;
+    // The set: datagrams copied one after another (receive buffers are reused per burst).
+    std::string arena;
+    struct Received {
+        size_t offset;
+        size_t size;
+        std::string address;
+        uint16_t port;
     };
+    std::vector<Received> received;
+    received.reserve(kGatherBusy);
+    std::vector<IngressInput> inputs;
+    std::vector<IngressInput*> batch;
     for (;;) {
-        const bool stopping = _stop;
-        for (size_t i = 0; i < kBurst; ++i) {
-            iovecs[i] = {buffers[i].data(), buffers[i].size()};
-            messages[i] = {};
-            messages[i].msg_hdr.msg_iov = &iovecs[i];
-            messages[i].msg_hdr.msg_iovlen = 1;
-            messages[i].msg_hdr.msg_name = &senders[i];
-            messages[i].msg_hdr.msg_namelen = sizeof senders[i];
-        }
-        // The first datagram of a submission is waited for, up to the socket's receive timeout;
-        // while gathering, and on stop, only what was already sent to us is taken.
-        int flags = stopping || gathered > 0 ? MSG_DONTWAIT : MSG_WAITFORONE;
-        int n = ::recvmmsg(fd, messages.data(), kBurst, flags, nullptr);
-        if (n <= 0) {
-            if (gathered > 0) {
-                submit();
-                continue;
+        arena.clear();
+        received.clear();
+        bool stopping = false;
+        bool drained = false;
+        uint64_t turn = 0;
+        {
+            std::lock_guard<std::mutex> receiving(_receiving);
+            // Read under the lock: a thread that waited for its turn must see a stop that came
+            // meanwhile, or each waiting thread would wait out a receive timeout of its own.
+            stopping = _stop;
+            for (;;) {
+                for (size_t i = 0; i < kBurst; ++i) {
+                    iovecs[i] = {buffers[i].data(), buffers[i].size()};
+                    messages[i] = {};
+                    messages[i].msg_hdr.msg_iov = &iovecs[i];
+                    messages[i].msg_hdr.msg_iovlen = 1;
+                    messages[i].msg_hdr.msg_name = &senders[i];
+                    messages[i].msg_hdr.msg_namelen = sizeof senders[i];
+                }
+                // The first datagram of a set is waited for, up to the socket's receive timeout;
+                // while gathering, and on stop, only what was already sent to us is taken.
+                int flags = stopping || !received.empty() ? MSG_DONTWAIT : MSG_WAITFORONE;
+                int n = ::recvmmsg(fd, messages.data(), kBurst, flags, nullptr);
+                if (n <= 0) {
+                    if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+                        Poco::Logger::get("eventbusd").error("udp " + _spec.name + ": receive failed: " +
+                                                             std::strerror(errno));
+                    drained = true;
+                    break;
+                }
+                for (int i = 0; i < n; ++i) {
+                    size_t size = messages[i].msg_len;
+                    if (size > limit) {
+                        _pipeline.countRejected(_plugin->name(), "oversized",
+                                                "datagram of " + std::to_string(size) + " bytes exceeds " +
+                                                    std::to_string(limit));
+                        continue;
+                    }
+                    const socklen_t senderLength = messages[i].msg_hdr.msg_namelen;
+                    if (senderLength != lastSenderLength ||
+                        std::memcmp(&senders[i], &lastSender, senderLength) != 0) {
+                        Poco::Net::SocketAddress sender(reinterpret_cast<const sockaddr*>(&senders[i]),
+                                                        static_cast<poco_socklen_t>(senderLength));
+                        lastAddress = sender.host().toString();
+                        lastPort = sender.port();
+                        std::memcpy(&lastSender, &senders[i], senderLength);
+                        lastSenderLength = senderLength;
+                    }
+                    received.push_back({arena.size(), size, lastAddress, lastPort});
+                    arena.append(buffers[i].data(), size);
+                }
+                // A full burst: more are probably waiting. While the submit stage is still busy
+                // with the last set, gathering goes on (up to kGatherBusy) rather than waiting for
+                // it, so a slow commit makes the next set larger instead of leaving datagrams in
+                // the socket.
+                const size_t gathered = received.size();
+                if (static_cast<size_t>(n) == kBurst && arena.size() < kGatherBytes &&
+                    (gathered < kGather || (gathered < kGatherBusy && _stage->busy())))
+                    continue;
+                break;
             }
-            if (stopping) break;
-            if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
-                Poco::Logger::get("eventbusd").error("udp " + _spec.name + ": receive failed: " + std::strerror(errno));
+            if (!received.empty())
+                turn = _nextTurn++;
+        }
+        if (received.empty()) {
+            if (stopping && drained) return;
             continue;
+        }
+        // The set is complete, so the arena no longer moves: inputs can point into it.
+        while (inputs.size() < received.size()) {
+            inputs.emplace_back();
+            inputs.back().kind = EB_LISTEN_UDP;
+            inputs.back().listener = _spec.name;
         }
         batch.clear();
-        for (int i = 0; i < n; ++i) {
-            size_t size = messages[i].msg_len;
-            if (size > limit) {
-                _pipeline.countRejected(_plugin->name(), "oversized",
-                                        "datagram of " + std::to_string(size) + " bytes exceeds " + std::to_string(limit));
-                continue;
-            }
-            const socklen_t senderLength = messages[i].msg_hdr.msg_namelen;
-            if (senderLength != lastSenderLength || std::memcmp(&senders[i], &lastSender, senderLength) != 0) {
-                Poco::Net::SocketAddress sender(reinterpret_cast<const sockaddr*>(&senders[i]),
-                                                static_cast<poco_socklen_t>(senderLength));
-                lastAddress = sender.host().toString();
-                lastPort = sender.port();
-                std::memcpy(&lastSender, &senders[i], senderLength);
-                lastSenderLength = senderLength;
-            }
-            inputs[i].data = std::string_view(buffers[i].data(), size);
-            inputs[i].peerAddress = lastAddress;
-            inputs[i].peerPort = lastPort;
+        for (size_t i = 0; i < received.size(); ++i) {
+            inputs[i].data = std::string_view(arena.data() + received[i].offset, received[i].size);
+            inputs[i].peerAddress = received[i].address;
+            inputs[i].peerPort = received[i].port;
             batch.push_back(&inputs[i]);
         }
-        if (!batch.empty()) {
+        std::vector<Event> events;
+        events.reserve(received.size());
+        try {
             _pipeline.decodeBurst(*_plugin, batch, events);
-            gathered += batch.size();
+        } catch (const std::exception& e) {
+            Poco::Logger::get("eventbusd").error("udp " + _spec.name + ": cannot decode " +
+                                                 std::to_string(received.size()) + " datagrams: " + e.what());
         }
-        // A full burst: more are probably waiting. While the submit stage is still busy with the
-        // last set, gathering goes on (up to kGatherBusy) rather than waiting for it, so a slow
-        // commit makes the next one larger instead of leaving datagrams in the socket.
-        if (static_cast<size_t>(n) == kBurst && (gathered < kGather || (gathered < kGatherBusy && stage.busy())))
-            continue;
-        if (gathered > 0)
-            submit();
+        _stage->hand(turn, std::move(events), received.size());
     }
 }
 

@@ -8,15 +8,20 @@
 #include <Poco/Thread.h>
 
 #include <atomic>
+#include <cstdint>
 #include <memory>
+#include <mutex>
 #include <vector>
 
 namespace eventbus {
 
+class UdpSubmitStage;
+
 class UdpListener : public Poco::Runnable {
 public:
-    /// Binds now (throws Poco::Exception with the address on failure); receives after start(),
-    /// with `threads` threads sharing the socket (the kernel hands each datagram to one of them).
+    /// Binds now (throws Poco::Exception with the address on failure); receives after start().
+    /// `threads` threads take turns at the socket and decode in parallel; their sets are
+    /// submitted in the order they were received, so datagrams keep their arrival order.
     UdpListener(std::shared_ptr<PluginInstance> plugin, const ListenerSpec& spec, IngressPipeline& pipeline,
         int threads = 1);
     ~UdpListener() override;
@@ -32,6 +37,10 @@ private:
     Poco::Net::DatagramSocket _socket;
     std::vector<std::unique_ptr<Poco::Thread>> _threads;
     std::atomic<bool> _stop{false};
+    /// One thread receives at a time; the turn it draws orders its set's submission.
+    std::mutex _receiving;
+    uint64_t _nextTurn = 0; ///< guarded by _receiving
+    std::unique_ptr<UdpSubmitStage> _stage;
 };
 
 } // namespace eventbus
