@@ -14,6 +14,7 @@
 #include <vector>
 
 #include <netinet/in.h>
+#include <pthread.h>
 #include <sys/socket.h>
 
 namespace eventbus {
@@ -109,7 +110,7 @@ private:
 
 UdpListener::UdpListener(std::shared_ptr<PluginInstance> plugin, const ListenerSpec& spec, IngressPipeline& pipeline,
     int threads)
-    : _plugin(std::move(plugin)), _spec(spec), _pipeline(pipeline)
+    : _plugin(std::move(plugin)), _spec(spec), _pipeline(pipeline), _threadCount(1)
 {
     Poco::Net::SocketAddress address(_spec.address);
     _socket = Poco::Net::DatagramSocket(address.family());
@@ -130,10 +131,7 @@ UdpListener::UdpListener(std::shared_ptr<PluginInstance> plugin, const ListenerS
             throw Poco::Net::NetException("cannot join multicast group " + _spec.multicastGroup);
     }
     _socket.setReceiveTimeout(Poco::Timespan(0, 200000));
-    for (int i = 0; i < std::max(threads, 1); ++i) {
-        _threads.push_back(std::make_unique<Poco::Thread>());
-        _threads.back()->setName("udp-" + _spec.name + "-" + std::to_string(i));
-    }
+    _threadCount = std::max(threads, 1);
 }
 
 UdpListener::~UdpListener() { stop(); }
@@ -141,15 +139,22 @@ UdpListener::~UdpListener() { stop(); }
 void UdpListener::start()
 {
     _stage = std::make_unique<UdpSubmitStage>(_pipeline, *_plugin, _spec.name);
-    for (auto& thread : _threads)
-        thread->start(*this);
+    for (int i = 0; i < _threadCount; ++i) {
+        _threads.emplace_back([this, i] {
+            // Shown by top -H and in core dumps; the kernel keeps 15 characters.
+            const std::string name = ("udp-" + _spec.name + "-" + std::to_string(i)).substr(0, 15);
+            ::pthread_setname_np(::pthread_self(), name.c_str());
+            run();
+        });
+    }
 }
 
 void UdpListener::stop()
 {
     _stop = true;
     for (auto& thread : _threads)
-        if (thread->isRunning()) thread->join();
+        if (thread.joinable()) thread.join();
+    _threads.clear();
     _stage.reset(); // submits the last set
 }
 

@@ -5,37 +5,39 @@
 #include "IngressPipeline.h"
 
 #include <Poco/Net/DatagramSocket.h>
-#include <Poco/Thread.h>
 
 #include <atomic>
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <thread>
 #include <vector>
 
 namespace eventbus {
 
 class UdpSubmitStage;
 
-class UdpListener : public Poco::Runnable {
+class UdpListener {
 public:
     /// Binds now (throws Poco::Exception with the address on failure); receives after start().
     /// `threads` threads take turns at the socket and decode in parallel; their sets are
     /// submitted in the order they were received, so datagrams keep their arrival order.
     UdpListener(std::shared_ptr<PluginInstance> plugin, const ListenerSpec& spec, IngressPipeline& pipeline,
         int threads = 1);
-    ~UdpListener() override;
+    ~UdpListener();
     void start();
     void stop();
     uint16_t port() const;
-    void run() override;
 
 private:
+    void run();
+
     std::shared_ptr<PluginInstance> _plugin;
     ListenerSpec _spec;
     IngressPipeline& _pipeline;
     Poco::Net::DatagramSocket _socket;
-    std::vector<std::unique_ptr<Poco::Thread>> _threads;
+    int _threadCount;
+    std::vector<std::thread> _threads;
     std::atomic<bool> _stop{false};
     /// One thread receives at a time; the turn it draws orders its set's submission.
     std::mutex _receiving;
