@@ -22,6 +22,10 @@ class RcFeedDecoderTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(testNullsDroppedFromObjectsAtEveryDepthKeptInArrays);
     CPPUNIT_TEST(testNumbersAsPhpWritesThem);
     CPPUNIT_TEST(testStringsReencodedOnlyWhereTheLiteralDiffers);
+    CPPUNIT_TEST(testStringsAndWhitespaceEndingAtEveryOffset);
+    CPPUNIT_TEST(testEscapesAtEveryOffsetOfLongStrings);
+    CPPUNIT_TEST(testRawControlCharactersAtEveryOffset);
+    CPPUNIT_TEST(testUnterminatedStringsAtTheEndOfTheInput);
     CPPUNIT_TEST(testMalformedJson);
     CPPUNIT_TEST(testTruncatedDatagram);
     CPPUNIT_TEST(testNotAChange);
@@ -137,6 +141,92 @@ public:
         CPPUNIT_ASSERT(json.find("\"key\":\"/caf\xC3\xA9 \\u2028 \x7F\",\"caf\xC3\xA9\":\"a/b\"}") != std::string::npos);
     }
 
+    // The parser may scan its copy of the text 16 bytes at a time from 16-byte boundaries (RapidJSON
+    // with SSE2): a string or a run of whitespace that ends at any offset from such a boundary and
+    // from the end of the input must decode as a byte-by-byte scan decodes it. 48 lengths put the
+    // string's end at every offset modulo 16 and 32; the tails put it 1 to 32 bytes before the end.
+    void testStringsAndWhitespaceEndingAtEveryOffset() {
+        for (size_t length = 0; length < 48; ++length) {
+            const std::string s = letters(length);
+            const std::string member = R"(,"s":")" + s + "\"";
+            const std::string expected = kSmallEvent + member + "}";
+            for (size_t tail = 0; tail < 32; ++tail) {
+                const std::string ws(tail, tail % 2 ? ' ' : '\t');
+                const std::string spacedMember = "," + ws + "\"s\"" + ws + ":" + ws + "\"" + s + "\"";
+                for (const std::string& datagram :
+                     {kSmallChange + member + ws + "}", kSmallChange + member + "}" + ws, kSmallChange + spacedMember + "}"})
+                    EventFixtures::assertEvent(expected, decodeOk(datagram));
+            }
+        }
+    }
+
+    // An escape switches the in-place decode from skipping to copying (the decoded text is shorter
+    // than the literal): escapes at every offset of a long string, alone and after an earlier one,
+    // with literal text running over several 16-byte blocks on both sides.
+    void testEscapesAtEveryOffsetOfLongStrings() {
+        const std::pair<const char*, const char*> escapes[] = {
+            {R"(\")", R"(\")"},          {R"(\\)", R"(\\)"},   {R"(\/)", "/"},
+            {R"(\n)", R"(\n)"},          {R"(\u00e9)", "\xC3\xA9"}, {R"(\u2028)", R"(\u2028)"},
+            {R"(\ud83d\ude00)", "\xF0\x9F\x98\x80"}, {R"(\u001f)", R"(\u001f)"},
+        };
+        for (const auto& [literal, encoded] : escapes) {
+            for (size_t at = 0; at < 48; ++at) {
+                const std::string before = letters(at), after = letters(70 - at);
+                const std::string alone = before + literal + after;
+                const std::string second = std::string(R"(\/)") + before + literal + after;
+                const std::string expected = kSmallEvent + std::string(R"(,"s":")") + before + encoded + after +
+                                             R"(","t":"/)" + before + encoded + after + "\"}";
+                EventFixtures::assertEvent(
+                    expected, decodeOk(kSmallChange + std::string(R"(,"s":")") + alone + R"(","t":")" + second + "\"}"));
+            }
+        }
+    }
+
+    // JSON forbids raw control characters in strings. They are rejected at every offset of a long
+    // string, 0x1A to 0x1F included (RapidJSON 1.1's SSE2 scan lets those through: compared with
+    // 0x19, not 0x1F), with the offset of the character.
+    void testRawControlCharactersAtEveryOffset() {
+        for (int c = 0x01; c < 0x20; ++c) {
+            for (size_t at = 0; at < 48; ++at) {
+                const std::string datagram =
+                    kSmallChange + std::string(R"(,"s":")") + letters(at) + char(c) + letters(40) + "\"}";
+                assertRejectedAs("malformed_json",
+                                 "invalid JSON at offset " + std::to_string(kSmallChange.size() + 6 + at) +
+                                     ": Invalid escape character in string.",
+                                 datagram);
+            }
+        }
+    }
+
+    // Strings cut off by the end of the input at every offset, or closed by its last byte: the
+    // parser's copy of the text ends there.
+    void testUnterminatedStringsAtTheEndOfTheInput() {
+        for (size_t length = 0; length < 48; ++length) {
+            const std::string open = kSmallChange + std::string(R"(,"s":")") + letters(length);
+            assertRejectedAs("malformed_json",
+                             "invalid JSON at offset " + std::to_string(open.size()) +
+                                 ": Missing a closing quotation mark in string.",
+                             open);
+            assertRejectedAs("malformed_json",
+                             "invalid JSON at offset " + std::to_string(open.size() + 1) +
+                                 ": Missing a comma or '}' after an object member.",
+                             open + "\"");
+            assertRejectedAs("malformed_json",
+                             "invalid JSON at offset " + std::to_string(open.size()) +
+                                 ": Invalid escape character in string.",
+                             open + "\\");
+            assertRejectedAs("malformed_json",
+                             "invalid JSON at offset " + std::to_string(open.size()) +
+                                 ": Incorrect hex digit after \\u escape in string.",
+                             open + "\\u00");
+            const std::string key = kSmallChange + ",\"" + letters(length);
+            assertRejectedAs("malformed_json",
+                             "invalid JSON at offset " + std::to_string(key.size()) +
+                                 ": Missing a closing quotation mark in string.",
+                             key);
+        }
+    }
+
     void testMalformedJson() {
         assertRejected("malformed_json", "");
         assertRejected("malformed_json", "\n");
@@ -220,6 +310,20 @@ private:
     static constexpr const char* kLogEvent =
         R"({"$schema":"/mediawiki/recentchange/1.0.0","meta":{"uri":"https://en.wikipedia.org/wiki/Foo_bar","id":"@ID@","domain":"en.wikipedia.org","stream":"mediawiki.recentchange","dt":"2024-07-01T12:01:40Z"},"id":1784512400,"type":"log","namespace":0,"title":"Foo bar","title_url":"https://en.wikipedia.org/wiki/Foo_bar","comment":"[[WP:CSD#G7|G7]]: One author who has requested deletion","timestamp":1719835300,"user":"AdminUser","bot":false,"log_id":158000001,"log_type":"delete","log_action":"delete","log_params":[],"log_action_comment":"deleted &quot;[[Foo bar]]&quot;: [[WP:CSD#G7|G7]]: One author who has requested deletion","server_url":"https://en.wikipedia.org","server_name":"en.wikipedia.org","server_script_path":"/w","wiki":"enwiki"})";
 
+    /// A change with what the checks need and no closing brace, and its event without the closing
+    /// brace.
+    static inline const std::string kSmallChange = R"({"type":"edit","title":"X","title_url":"u","timestamp":1)";
+    static inline const std::string kSmallEvent =
+        R"({"$schema":"/mediawiki/recentchange/1.0.0","meta":{"uri":"u","id":"@ID@","stream":"mediawiki.recentchange","dt":"1970-01-01T00:00:01Z"},"type":"edit","title":"X","title_url":"u","timestamp":1)";
+
+    /// length letters and digits, none of them special to JSON.
+    static std::string letters(size_t length) {
+        static const char kCycle[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+        std::string s;
+        for (size_t i = 0; i < length; ++i) s += kCycle[i % (sizeof kCycle - 1)];
+        return s;
+    }
+
     /// levels arrays and objects nested in one another, innermost holding a 1.
     static std::string nested(int levels) {
         std::string open, close;
@@ -235,6 +339,15 @@ private:
         const RcFeedDecoder::Result r = decoder.decode(datagram);
         CPPUNIT_ASSERT_MESSAGE(std::string(r.reason ? r.reason : "") + ": " + r.message, r.ok());
         return r.json;
+    }
+
+    static void assertRejectedAs(const std::string& reason, const std::string& message, const std::string& datagram) {
+        RcFeedDecoder decoder("mediawiki.recentchange", "/wiki/$1");
+        const RcFeedDecoder::Result r = decoder.decode(datagram);
+        CPPUNIT_ASSERT_MESSAGE("accepted: " + datagram.substr(0, 200), !r.ok());
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(datagram, reason, std::string(r.reason));
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(datagram, message, r.message);
+        CPPUNIT_ASSERT(r.json.empty());
     }
 
     static void assertRejected(const std::string& reason, const std::string& datagram) {
