@@ -1,12 +1,14 @@
 #include "UdpListener.h"
 
+#include "UdpSubmitStage.h"
+
+#include <Poco/Exception.h>
 #include <Poco/Logger.h>
 #include <Poco/Net/NetException.h>
 #include <Poco/Net/SocketAddress.h>
 
 #include <algorithm>
 #include <cerrno>
-#include <condition_variable>
 #include <cstring>
 #include <mutex>
 #include <string>
@@ -31,82 +33,6 @@ const size_t kGatherBusy = 1024;
 const size_t kGatherBytes = 1 << 20;
 const size_t kDefaultMax = 65507;
 } // namespace
-
-/// Submits gathered events on a thread of its own, so the next datagrams are received and
-/// decoded while the last ones are committed (a durable submission waits for the spool's commit;
-/// done in turn, the two halves left each other idle). Sets are taken strictly in the order of
-/// their turns, which the receiving threads draw as they receive: however the decoding threads
-/// overtake each other, the dispatcher sees datagrams in arrival order. One set waits at most:
-/// hand() blocks while an earlier set has not been taken, which bounds what is held.
-class UdpSubmitStage {
-public:
-    UdpSubmitStage(IngressPipeline& pipeline, PluginInstance& plugin, const std::string& listener)
-        : _pipeline(pipeline), _plugin(plugin), _listener(listener), _thread([this] { run(); })
-    {
-    }
-    ~UdpSubmitStage()
-    {
-        {
-            std::lock_guard<std::mutex> lock(_mutex);
-            _done = true;
-        }
-        _changed.notify_all();
-        _thread.join(); // submits the set still waiting
-    }
-    /// A set is still waiting to be taken: handing another one now would block.
-    bool busy()
-    {
-        std::lock_guard<std::mutex> lock(_mutex);
-        return _waiting;
-    }
-    /// Every turn drawn must be handed exactly once (with no events if decoding failed), or
-    /// the sets of later turns would wait for it for ever.
-    void hand(uint64_t turn, std::vector<Event>&& events, size_t inputs)
-    {
-        std::unique_lock<std::mutex> lock(_mutex);
-        _changed.wait(lock, [&] { return !_waiting && _nextTurn == turn; });
-        _events = std::move(events);
-        _inputs = inputs;
-        _waiting = true;
-        ++_nextTurn;
-        _changed.notify_all();
-    }
-
-private:
-    void run()
-    {
-        std::unique_lock<std::mutex> lock(_mutex);
-        for (;;) {
-            _changed.wait(lock, [this] { return _waiting || _done; });
-            if (!_waiting)
-                return;
-            std::vector<Event> events = std::move(_events);
-            size_t inputs = _inputs;
-            _waiting = false;
-            _changed.notify_all();
-            lock.unlock();
-            try {
-                _pipeline.submitBurst(_plugin, _listener, inputs, std::move(events));
-            } catch (const std::exception& e) {
-                Poco::Logger::get("eventbusd").error("udp " + _listener + ": cannot submit " + std::to_string(inputs) +
-                                                     " datagrams' events: " + e.what());
-            }
-            lock.lock();
-        }
-    }
-
-    IngressPipeline& _pipeline;
-    PluginInstance& _plugin;
-    const std::string& _listener;
-    std::mutex _mutex;
-    std::condition_variable _changed;
-    std::vector<Event> _events;
-    size_t _inputs = 0;
-    uint64_t _nextTurn = 0;
-    bool _waiting = false;
-    bool _done = false;
-    std::thread _thread;
-};
 
 UdpListener::UdpListener(std::shared_ptr<PluginInstance> plugin, const ListenerSpec& spec, IngressPipeline& pipeline,
     int threads)
@@ -138,7 +64,17 @@ UdpListener::~UdpListener() { stop(); }
 
 void UdpListener::start()
 {
-    _stage = std::make_unique<UdpSubmitStage>(_pipeline, *_plugin, _spec.name);
+    // Once only: a second stage would start its turns at 0 again while _nextTurn goes on.
+    if (_stage || _stop)
+        throw Poco::IllegalStateException("udp listener " + _spec.name + " started twice");
+    _stage = std::make_unique<UdpSubmitStage>([this](std::vector<Event>&& events, size_t inputs) {
+        try {
+            _pipeline.submitBurst(*_plugin, _spec.name, inputs, std::move(events));
+        } catch (const std::exception& e) {
+            Poco::Logger::get("eventbusd").error("udp " + _spec.name + ": cannot submit " + std::to_string(inputs) +
+                                                 " datagrams' events: " + e.what());
+        }
+    });
     for (int i = 0; i < _threadCount; ++i) {
         _threads.emplace_back([this, i] {
             // Shown by top -H and in core dumps; the kernel keeps 15 characters.
@@ -191,6 +127,13 @@ void UdpListener::run()
     received.reserve(kGatherBusy);
     std::vector<IngressInput> inputs;
     std::vector<IngressInput*> batch;
+    auto logFailure = [this](const char* what, size_t datagrams, const char* reason) noexcept {
+        try {
+            Poco::Logger::get("eventbusd").error("udp " + _spec.name + ": " + what + " (" +
+                                                 std::to_string(datagrams) + " datagrams gathered): " + reason);
+        } catch (...) { // out of memory for the message as well: nothing more to do
+        }
+    };
     for (;;) {
         arena.clear();
         received.clear();
@@ -202,56 +145,69 @@ void UdpListener::run()
             // Read under the lock: a thread that waited for its turn must see a stop that came
             // meanwhile, or each waiting thread would wait out a receive timeout of its own.
             stopping = _stop;
-            for (;;) {
-                for (size_t i = 0; i < kBurst; ++i) {
-                    iovecs[i] = {buffers[i].data(), buffers[i].size()};
-                    messages[i] = {};
-                    messages[i].msg_hdr.msg_iov = &iovecs[i];
-                    messages[i].msg_hdr.msg_iovlen = 1;
-                    messages[i].msg_hdr.msg_name = &senders[i];
-                    messages[i].msg_hdr.msg_namelen = sizeof senders[i];
-                }
-                // The first datagram of a set is waited for, up to the socket's receive timeout;
-                // while gathering, and on stop, only what was already sent to us is taken.
-                int flags = stopping || !received.empty() ? MSG_DONTWAIT : MSG_WAITFORONE;
-                int n = ::recvmmsg(fd, messages.data(), kBurst, flags, nullptr);
-                if (n <= 0) {
-                    if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
-                        Poco::Logger::get("eventbusd").error("udp " + _spec.name + ": receive failed: " +
-                                                             std::strerror(errno));
-                    drained = true;
+            try {
+                for (;;) {
+                    for (size_t i = 0; i < kBurst; ++i) {
+                        iovecs[i] = {buffers[i].data(), buffers[i].size()};
+                        messages[i] = {};
+                        messages[i].msg_hdr.msg_iov = &iovecs[i];
+                        messages[i].msg_hdr.msg_iovlen = 1;
+                        messages[i].msg_hdr.msg_name = &senders[i];
+                        messages[i].msg_hdr.msg_namelen = sizeof senders[i];
+                    }
+                    // The first datagram of a set is waited for, up to the socket's receive timeout;
+                    // while gathering, and on stop, only what was already sent to us is taken.
+                    int flags = stopping || !received.empty() ? MSG_DONTWAIT : MSG_WAITFORONE;
+                    int n = ::recvmmsg(fd, messages.data(), kBurst, flags, nullptr);
+                    if (n <= 0) {
+                        if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+                            Poco::Logger::get("eventbusd").error("udp " + _spec.name + ": receive failed: " +
+                                                                 std::strerror(errno));
+                        drained = true;
+                        break;
+                    }
+                    for (int i = 0; i < n; ++i) {
+                        size_t size = messages[i].msg_len;
+                        if (size > limit) {
+                            _pipeline.countRejected(_plugin->name(), "oversized",
+                                                    "datagram of " + std::to_string(size) + " bytes exceeds " +
+                                                        std::to_string(limit));
+                            continue;
+                        }
+                        const socklen_t senderLength = messages[i].msg_hdr.msg_namelen;
+                        if (senderLength != lastSenderLength ||
+                            std::memcmp(&senders[i], &lastSender, senderLength) != 0) {
+                            Poco::Net::SocketAddress sender(reinterpret_cast<const sockaddr*>(&senders[i]),
+                                                            static_cast<poco_socklen_t>(senderLength));
+                            lastAddress = sender.host().toString();
+                            lastPort = sender.port();
+                            std::memcpy(&lastSender, &senders[i], senderLength);
+                            lastSenderLength = senderLength;
+                        }
+                        // Bytes first: if recording the datagram throws, the arena only holds bytes
+                        // nothing points to.
+                        const size_t offset = arena.size();
+                        arena.append(buffers[i].data(), size);
+                        received.push_back({offset, size, lastAddress, lastPort});
+                    }
+                    // A full burst: more are probably waiting. While the submit stage is still busy
+                    // with the last set, gathering goes on (up to kGatherBusy) rather than waiting for
+                    // it, so a slow commit makes the next set larger instead of leaving datagrams in
+                    // the socket.
+                    const size_t gathered = received.size();
+                    if (static_cast<size_t>(n) == kBurst && arena.size() < kGatherBytes &&
+                        (gathered < kGather || (gathered < kGatherBusy && _stage->busy())))
+                        continue;
                     break;
                 }
-                for (int i = 0; i < n; ++i) {
-                    size_t size = messages[i].msg_len;
-                    if (size > limit) {
-                        _pipeline.countRejected(_plugin->name(), "oversized",
-                                                "datagram of " + std::to_string(size) + " bytes exceeds " +
-                                                    std::to_string(limit));
-                        continue;
-                    }
-                    const socklen_t senderLength = messages[i].msg_hdr.msg_namelen;
-                    if (senderLength != lastSenderLength ||
-                        std::memcmp(&senders[i], &lastSender, senderLength) != 0) {
-                        Poco::Net::SocketAddress sender(reinterpret_cast<const sockaddr*>(&senders[i]),
-                                                        static_cast<poco_socklen_t>(senderLength));
-                        lastAddress = sender.host().toString();
-                        lastPort = sender.port();
-                        std::memcpy(&lastSender, &senders[i], senderLength);
-                        lastSenderLength = senderLength;
-                    }
-                    received.push_back({arena.size(), size, lastAddress, lastPort});
-                    arena.append(buffers[i].data(), size);
-                }
-                // A full burst: more are probably waiting. While the submit stage is still busy
-                // with the last set, gathering goes on (up to kGatherBusy) rather than waiting for
-                // it, so a slow commit makes the next set larger instead of leaving datagrams in
-                // the socket.
-                const size_t gathered = received.size();
-                if (static_cast<size_t>(n) == kBurst && arena.size() < kGatherBytes &&
-                    (gathered < kGather || (gathered < kGatherBusy && _stage->busy())))
-                    continue;
-                break;
+            } catch (const std::exception& e) {
+                // Out of memory while gathering: what was gathered still goes on; the datagram
+                // being taken is lost and logged.
+                logFailure("cannot receive", received.size(), e.what());
+                drained = true; // a stop is not held up by a failure that repeats
+            } catch (...) {
+                logFailure("cannot receive", received.size(), "unknown exception");
+                drained = true;
             }
             if (!received.empty())
                 turn = _nextTurn++;
@@ -260,26 +216,29 @@ void UdpListener::run()
             if (stopping && drained) return;
             continue;
         }
-        // The set is complete, so the arena no longer moves: inputs can point into it.
-        while (inputs.size() < received.size()) {
-            inputs.emplace_back();
-            inputs.back().kind = EB_LISTEN_UDP;
-            inputs.back().listener = _spec.name;
-        }
-        batch.clear();
-        for (size_t i = 0; i < received.size(); ++i) {
-            inputs[i].data = std::string_view(arena.data() + received[i].offset, received[i].size);
-            inputs[i].peerAddress = received[i].address;
-            inputs[i].peerPort = received[i].port;
-            batch.push_back(&inputs[i]);
-        }
+        // A drawn turn must be handed whatever happens (later sets wait for it), so nothing that
+        // can throw stands between the two: a failure hands what was decoded so far.
         std::vector<Event> events;
-        events.reserve(received.size());
         try {
+            // The set is complete, so the arena no longer moves: inputs can point into it.
+            while (inputs.size() < received.size()) {
+                inputs.emplace_back();
+                inputs.back().kind = EB_LISTEN_UDP;
+                inputs.back().listener = _spec.name;
+            }
+            batch.clear();
+            for (size_t i = 0; i < received.size(); ++i) {
+                inputs[i].data = std::string_view(arena.data() + received[i].offset, received[i].size);
+                inputs[i].peerAddress = received[i].address;
+                inputs[i].peerPort = received[i].port;
+                batch.push_back(&inputs[i]);
+            }
+            events.reserve(received.size());
             _pipeline.decodeBurst(*_plugin, batch, events);
         } catch (const std::exception& e) {
-            Poco::Logger::get("eventbusd").error("udp " + _spec.name + ": cannot decode " +
-                                                 std::to_string(received.size()) + " datagrams: " + e.what());
+            logFailure("cannot decode", received.size(), e.what());
+        } catch (...) {
+            logFailure("cannot decode", received.size(), "unknown exception");
         }
         _stage->hand(turn, std::move(events), received.size());
     }
