@@ -36,7 +36,7 @@ const size_t kDefaultMax = 65507;
 
 UdpListener::UdpListener(std::shared_ptr<PluginInstance> plugin, const ListenerSpec& spec, IngressPipeline& pipeline,
     int threads)
-    : _plugin(std::move(plugin)), _spec(spec), _pipeline(pipeline), _threadCount(1)
+    : _plugin(std::move(plugin)), _spec(spec), _pipeline(pipeline), _threadCount(std::max(threads, 1))
 {
     Poco::Net::SocketAddress address(_spec.address);
     _socket = Poco::Net::DatagramSocket(address.family());
@@ -57,7 +57,6 @@ UdpListener::UdpListener(std::shared_ptr<PluginInstance> plugin, const ListenerS
             throw Poco::Net::NetException("cannot join multicast group " + _spec.multicastGroup);
     }
     _socket.setReceiveTimeout(Poco::Timespan(0, 200000));
-    _threadCount = std::max(threads, 1);
 }
 
 UdpListener::~UdpListener() { stop(); }
@@ -115,13 +114,12 @@ void UdpListener::run()
     socklen_t lastSenderLength = 0;
     std::string lastAddress;
     uint16_t lastPort = 0;
-    // The set: datagrams copied one after another (receive buffers are reused per burst).
+    // The set: datagrams copied one after another (receive buffers are reused per burst), where
+    // each lies in the arena, and an input per datagram with its sender.
     std::string arena;
     struct Received {
         size_t offset;
         size_t size;
-        std::string address;
-        uint16_t port;
     };
     std::vector<Received> received;
     received.reserve(kGatherBusy);
@@ -184,11 +182,18 @@ void UdpListener::run()
                             std::memcpy(&lastSender, &senders[i], senderLength);
                             lastSenderLength = senderLength;
                         }
-                        // Bytes first: if recording the datagram throws, the arena only holds bytes
-                        // nothing points to.
+                        // Recorded last: if anything before throws, the arena and the input only
+                        // hold what no recorded datagram points to.
                         const size_t offset = arena.size();
                         arena.append(buffers[i].data(), size);
-                        received.push_back({offset, size, lastAddress, lastPort});
+                        if (inputs.size() == received.size()) {
+                            inputs.emplace_back();
+                            inputs.back().kind = EB_LISTEN_UDP;
+                            inputs.back().listener = _spec.name;
+                        }
+                        inputs[received.size()].peerAddress = lastAddress;
+                        inputs[received.size()].peerPort = lastPort;
+                        received.push_back({offset, size});
                     }
                     // A full burst: more are probably waiting. While the submit stage is still busy
                     // with the last set, gathering goes on (up to kGatherBusy) rather than waiting for
@@ -221,16 +226,9 @@ void UdpListener::run()
         std::vector<Event> events;
         try {
             // The set is complete, so the arena no longer moves: inputs can point into it.
-            while (inputs.size() < received.size()) {
-                inputs.emplace_back();
-                inputs.back().kind = EB_LISTEN_UDP;
-                inputs.back().listener = _spec.name;
-            }
             batch.clear();
             for (size_t i = 0; i < received.size(); ++i) {
                 inputs[i].data = std::string_view(arena.data() + received[i].offset, received[i].size);
-                inputs[i].peerAddress = received[i].address;
-                inputs[i].peerPort = received[i].port;
                 batch.push_back(&inputs[i]);
             }
             events.reserve(received.size());

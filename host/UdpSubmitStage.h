@@ -2,7 +2,7 @@
 #ifndef EVENTBUS_HOST_UDPSUBMITSTAGE_H
 #define EVENTBUS_HOST_UDPSUBMITSTAGE_H
 
-#include "PluginInstance.h"
+#include "Event.h"
 
 #include <condition_variable>
 #include <cstdint>
