@@ -202,10 +202,8 @@ void Dispatcher::Impl::run(Service& service)
             deliver(service, events, batch);
         } catch (const std::exception& e) {
             log.error("event service %s: delivery failed unexpectedly: %s", name, std::string(e.what()));
-            std::vector<uint64_t> seqs;
-            for (const StoredEvent& stored : events)
-                seqs.push_back(stored.seq);
-            store->release(name, seqs);
+            // Events settle() already gave back are no longer in flight: the store ignores them.
+            store->release(name, std::move(events));
         }
         lock.lock();
         --service.inFlight;
@@ -229,7 +227,9 @@ void Dispatcher::Impl::deliver(Service& service, std::vector<StoredEvent>& event
         if (throttle.allow(settings.name + "/oversized", suppressed))
             log.error("event service %s: dead-lettering event %s of stream %s: %s (%z similar lines suppressed)",
                 settings.name, event.event.id, event.event.stream, reason, suppressed);
-        store->deadLetter(settings.name, {event.seq}, reason);
+        std::vector<StoredEvent> letter;
+        letter.push_back(std::move(events.front()));
+        store->deadLetter(settings.name, std::move(letter), reason);
         metrics.add(DEAD_LETTERED, {{"event_service_name", settings.name}, {"reason", "oversized"}});
         return;
     }
@@ -282,8 +282,9 @@ void Dispatcher::Impl::settle(Service& service, std::vector<StoredEvent>& events
         metrics.add(FAILED_BY_STREAM, failed);
     }
 
-    std::vector<uint64_t> delivered, retried;
-    std::map<std::pair<std::string, std::string>, std::vector<uint64_t>> letters; // (category, reason)
+    std::vector<uint64_t> delivered;
+    std::vector<size_t> retried; // indices into events
+    std::map<std::pair<std::string, std::string>, std::vector<size_t>> letters; // (category, reason) -> indices
     int64_t now = wallMicroseconds();
     std::vector<double> latencies;
     latencies.reserve(events.size());
@@ -302,14 +303,14 @@ void Dispatcher::Impl::settle(Service& service, std::vector<StoredEvent>& events
                 && ++service.eventErrors[seq] >= service.settings.maxEventErrors) {
                 service.eventErrors.erase(seq);
                 letters[{"error", outcome.reason(i) + " (reported as error " + std::to_string(service.settings.maxEventErrors)
-                    + " times)"}].push_back(seq);
+                    + " times)"}].push_back(i);
             } else {
-                retried.push_back(seq);
+                retried.push_back(i);
             }
             break;
         case DeliveryOutcome::Verdict::DeadLetter:
             service.eventErrors.erase(seq);
-            letters[{outcome.category(i), outcome.reason(i)}].push_back(seq);
+            letters[{outcome.category(i), outcome.reason(i)}].push_back(i);
             break;
         }
     }
@@ -333,18 +334,26 @@ void Dispatcher::Impl::settle(Service& service, std::vector<StoredEvent>& events
     }
     lock.unlock();
     store->ack(name, delivered);
+    // The store gets the events it handed out back; each is moved right before its call.
+    auto handBack = [&events](const std::vector<size_t>& indices) {
+        std::vector<StoredEvent> back;
+        back.reserve(indices.size());
+        for (size_t i : indices)
+            back.push_back(std::move(events[i]));
+        return back;
+    };
     if (!retried.empty()) {
         metrics.add(RETRIES, {{"event_service_name", name}}, static_cast<double>(retried.size()));
-        store->release(name, retried);
+        store->release(name, handBack(retried));
     }
-    for (const auto& [key, seqs] : letters) {
+    for (const auto& [key, indices] : letters) {
         size_t suppressed = 0;
         if (throttle.allow(name + "/" + key.first, suppressed))
             log.error("event service %s (%s): dead-lettering %z events: %s (%z similar lines suppressed)", name,
-                outcome.summary(), seqs.size(), key.second, suppressed);
-        metrics.add(DEAD_LETTERED, {{"event_service_name", name}, {"reason", key.first}}, static_cast<double>(seqs.size()));
+                outcome.summary(), indices.size(), key.second, suppressed);
+        metrics.add(DEAD_LETTERED, {{"event_service_name", name}, {"reason", key.first}}, static_cast<double>(indices.size()));
         try {
-            store->deadLetter(name, seqs, key.second);
+            store->deadLetter(name, handBack(indices), key.second);
         } catch (const std::exception& e) {
             log.error("event service %s: cannot keep dead letters: %s", name, std::string(e.what()));
         }

@@ -8,4 +8,13 @@ size_t EventStore::footprint(const Event& event)
         + event.clientIp.size() + event.plugin.size();
 }
 
+std::vector<uint64_t> EventStore::seqsOf(const std::vector<StoredEvent>& events)
+{
+    std::vector<uint64_t> seqs;
+    seqs.reserve(events.size());
+    for (const StoredEvent& stored : events)
+        seqs.push_back(stored.seq);
+    return seqs;
+}
+
 } // namespace eventbus

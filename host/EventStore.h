@@ -42,24 +42,31 @@ public:
 
     /// Appends all the events or none; false when the store's own limit (e.g. disk) is reached.
     virtual bool append(Routed&& events) = 0;
-    /// Moves the oldest pending events of the service in flight, in order, while accept says yes.
+    /// Moves the oldest pending events of the service in flight, in order, while accept says yes,
+    /// and hands them to the caller, who gives each back with exactly one of ack, release or
+    /// deadLetter. What the caller holds is its memory: heldBytes() no longer counts it.
     virtual std::vector<StoredEvent> take(const std::string& service, const Accept& accept) = 0;
     /// Delivered: forget these in-flight events.
     virtual void ack(const std::string& service, const std::vector<uint64_t>& seqs) = 0;
-    /// Back to pending, in their original order ahead of newer events, attempts + 1.
-    virtual void release(const std::string& service, const std::vector<uint64_t>& seqs) = 0;
-    /// Never deliverable: keep the event with its reason out of the queue.
-    virtual void deadLetter(const std::string& service, const std::vector<uint64_t>& seqs,
+    /// Back to pending, in their original order ahead of newer events, attempts + 1. The events
+    /// are the ones take() handed out (a store that keeps no copy needs them back); those no
+    /// longer in flight are ignored.
+    virtual void release(const std::string& service, std::vector<StoredEvent>&& events) = 0;
+    /// Never deliverable: keep the events with their reason out of the queue. As for release.
+    virtual void deadLetter(const std::string& service, std::vector<StoredEvent>&& events,
         const std::string& reason) = 0;
 
     virtual StoreStats stats(const std::string& service) const = 0;
     /// Pending plus in-flight events over all services.
     virtual size_t size() const = 0;
-    /// Memory this store holds for its events; the dispatcher's memory budget counts it.
+    /// Memory this store holds for its events (not those taken and not yet settled, which
+    /// their taker holds); the dispatcher's memory budget counts it.
     virtual size_t heldBytes() const = 0;
 
     /// What holding one event costs in memory, the unit of heldBytes and of the memory budget.
     static size_t footprint(const Event& event);
+    /// The events' sequence numbers, in order.
+    static std::vector<uint64_t> seqsOf(const std::vector<StoredEvent>& events);
 };
 
 } // namespace eventbus

@@ -110,6 +110,16 @@ void SqliteSpool::ack(const std::string& service, const std::vector<uint64_t>& s
         queue->ack(seqs);
 }
 
+void SqliteSpool::release(const std::string& service, std::vector<StoredEvent>&& events)
+{
+    release(service, seqsOf(events));
+}
+
+void SqliteSpool::deadLetter(const std::string& service, std::vector<StoredEvent>&& events, const std::string& reason)
+{
+    deadLetter(service, seqsOf(events), reason);
+}
+
 void SqliteSpool::release(const std::string& service, const std::vector<uint64_t>& seqs)
 {
     if (SpoolQueue* queue = find(service))

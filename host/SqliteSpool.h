@@ -34,9 +34,12 @@ public:
     bool append(Routed&& events) override;
     std::vector<StoredEvent> take(const std::string& service, const Accept& accept) override;
     void ack(const std::string& service, const std::vector<uint64_t>& seqs) override;
-    void release(const std::string& service, const std::vector<uint64_t>& seqs) override;
-    void deadLetter(const std::string& service, const std::vector<uint64_t>& seqs,
+    /// The spool keeps every body on disk: only the events' seqs matter here.
+    void release(const std::string& service, std::vector<StoredEvent>&& events) override;
+    void deadLetter(const std::string& service, std::vector<StoredEvent>&& events,
         const std::string& reason) override;
+    void release(const std::string& service, const std::vector<uint64_t>& seqs);
+    void deadLetter(const std::string& service, const std::vector<uint64_t>& seqs, const std::string& reason);
     StoreStats stats(const std::string& service) const override;
     size_t size() const override;
     /// The index and the events waiting for their commit; bodies on disk are not counted.

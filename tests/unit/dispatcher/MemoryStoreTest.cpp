@@ -1,6 +1,8 @@
 // The in-memory EventStore: atomic appends, per-service queues, in-flight tracking, release in
-// original order, dead letters written with their reason, sizes.
+// original order (also between newer events and other batches still in flight), settling each
+// event once, dead letters written with their reason, sizes (taken events are their taker's).
 #include "DeadLetterFile.h"
+#include "DispatchFixture.h"
 #include "MemoryStore.h"
 
 #include <Poco/File.h>
@@ -21,6 +23,8 @@ class MemoryStoreTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(testQueuesPerService);
     CPPUNIT_TEST(testTakeStopsWhereAcceptSaysNo);
     CPPUNIT_TEST(testReleaseKeepsOrderAndCountsAttempts);
+    CPPUNIT_TEST(testReleaseBetweenBatches);
+    CPPUNIT_TEST(testSettledOnce);
     CPPUNIT_TEST(testSizesAndStats);
     CPPUNIT_TEST(testDeadLetters);
     CPPUNIT_TEST_SUITE_END();
@@ -58,7 +62,7 @@ public:
         store.append({{"a", event("1")}, {"a", event("2")}});
         std::vector<StoredEvent> first = takeAll(store, "a");
         store.append({{"a", event("3")}});
-        store.release("a", {first[1].seq, first[0].seq});
+        store.release("a", {first[1], first[0]});
         std::vector<StoredEvent> again = takeAll(store, "a");
         CPPUNIT_ASSERT_EQUAL(size_t(3), again.size());
         CPPUNIT_ASSERT_EQUAL(std::string("1"), again[0].event.id); // released events before newer ones
@@ -66,9 +70,65 @@ public:
         CPPUNIT_ASSERT_EQUAL(std::string("3"), again[2].event.id);
         CPPUNIT_ASSERT_EQUAL(1, again[0].attempts);
         CPPUNIT_ASSERT_EQUAL(0, again[2].attempts);
-        store.release("a", {12345}); // unknown: ignored
+        store.release("a", {stored(12345, "x")}); // unknown: ignored
+        CPPUNIT_ASSERT_EQUAL(size_t(0), store.stats("a").pending);
         store.ack("a", {again[0].seq, again[1].seq, again[2].seq});
         CPPUNIT_ASSERT_EQUAL(size_t(0), store.size());
+    }
+
+    void testReleaseBetweenBatches()
+    {
+        MemoryStore store("");
+        store.append({{"a", event("1")}, {"a", event("2")}, {"a", event("3")}, {"a", event("4")}, {"a", event("5")}});
+        std::vector<StoredEvent> first = take(store, "a", 2);
+        std::vector<StoredEvent> second = take(store, "a", 2);
+        store.release("a", std::vector<StoredEvent>(first)); // ahead of 5
+        store.release("a", std::vector<StoredEvent>(second)); // between 2 and 5
+        CPPUNIT_ASSERT_EQUAL(size_t(5), store.stats("a").pending);
+        CPPUNIT_ASSERT_EQUAL((std::vector<std::string>{"1", "2", "3", "4", "5"}), ids(take(store, "a", 5)));
+
+        // Taken again while a later batch is in flight: both stay in flight until settled.
+        MemoryStore other("");
+        other.append({{"a", event("1")}, {"a", event("2")}, {"a", event("3")}, {"a", event("4")}, {"a", event("5")}});
+        first = take(other, "a", 2);
+        second = take(other, "a", 2);
+        other.release("a", std::vector<StoredEvent>(first));
+        std::vector<StoredEvent> third = take(other, "a", 3);
+        CPPUNIT_ASSERT_EQUAL((std::vector<std::string>{"1", "2", "5"}), ids(third));
+        CPPUNIT_ASSERT_EQUAL(size_t(5), other.stats("a").inFlight);
+        other.release("a", std::vector<StoredEvent>(second));
+        other.ack("a", {third[0].seq, third[2].seq});
+        CPPUNIT_ASSERT_EQUAL(size_t(1), other.stats("a").inFlight);
+        CPPUNIT_ASSERT_EQUAL((std::vector<std::string>{"3", "4"}), ids(take(other, "a", 5)));
+        CPPUNIT_ASSERT_EQUAL(size_t(3), other.size());
+    }
+
+    void testSettledOnce()
+    {
+        std::string directory = Poco::TemporaryFile::tempName();
+        std::string path = directory + "/dead-letters.jsonl";
+        MemoryStore store(path);
+        store.append({{"a", event("1")}, {"a", event("2")}, {"a", event("3")}});
+        std::vector<StoredEvent> taken = takeAll(store, "a");
+        store.ack("a", {taken[0].seq, taken[0].seq});
+        CPPUNIT_ASSERT_EQUAL(size_t(2), store.size());
+        // Acknowledged already: neither requeued nor dead-lettered; the same event twice is one.
+        store.release("a", {taken[0], taken[1], taken[1]});
+        CPPUNIT_ASSERT_EQUAL(size_t(1), store.stats("a").pending);
+        CPPUNIT_ASSERT_EQUAL(size_t(2), store.size());
+        store.deadLetter("a", {taken[0], taken[2]}, "why");
+        CPPUNIT_ASSERT_EQUAL(size_t(1), store.size());
+        store.deadLetter("a", {taken[2]}, "again");
+        CPPUNIT_ASSERT_EQUAL(size_t(1), store.size());
+        std::vector<std::string> written;
+        {
+            std::ifstream in(path);
+            for (std::string line; std::getline(in, line);)
+                written.push_back(line);
+        }
+        Poco::File(directory).remove(true);
+        CPPUNIT_ASSERT_EQUAL(size_t(1), written.size());
+        CPPUNIT_ASSERT_EQUAL(DeadLetterFile::format("why", "a", "s", event("3").json), written[0]);
     }
 
     void testSizesAndStats()
@@ -85,9 +145,12 @@ public:
         std::vector<StoredEvent> taken = takeAll(store, "a");
         CPPUNIT_ASSERT_EQUAL(size_t(0), store.stats("a").pendingBytes);
         CPPUNIT_ASSERT_EQUAL(size_t(2), store.size()); // in flight still counts
+        CPPUNIT_ASSERT_EQUAL(size_t(0), store.heldBytes()); // the taker holds them now
         store.ack("a", {taken[0].seq});
         CPPUNIT_ASSERT_EQUAL(size_t(1), store.size());
-        CPPUNIT_ASSERT_EQUAL(EventStore::footprint(e), store.heldBytes());
+        store.release("a", {taken[1]});
+        CPPUNIT_ASSERT_EQUAL(EventStore::footprint(taken[1].event), store.heldBytes());
+        CPPUNIT_ASSERT_EQUAL(taken[1].event.json.size(), store.stats("a").pendingBytes);
     }
 
     void testDeadLetters()
@@ -100,7 +163,7 @@ public:
             e.stream = "mediawiki.job.\"quoted\"";
             store.append({{"a", e}, {"a", event("2")}});
             std::vector<StoredEvent> taken = takeAll(store, "a");
-            store.deadLetter("a", {taken[0].seq}, "line1\nline2 \"why\"");
+            store.deadLetter("a", {taken[0]}, "line1\nline2 \"why\"");
             CPPUNIT_ASSERT_EQUAL(size_t(1), store.size());
         }
         std::ifstream in(path);
@@ -126,6 +189,29 @@ private:
     static std::vector<StoredEvent> takeAll(MemoryStore& store, const std::string& service)
     {
         return store.take(service, [](const Event&) { return true; });
+    }
+
+    static std::vector<StoredEvent> take(MemoryStore& store, const std::string& service, size_t count)
+    {
+        size_t offered = 0;
+        return store.take(service, [&offered, count](const Event&) { return ++offered <= count; });
+    }
+
+    static StoredEvent stored(uint64_t seq, const std::string& id)
+    {
+        StoredEvent s;
+        s.seq = seq;
+        s.service = "a";
+        s.event = event(id);
+        return s;
+    }
+
+    static std::vector<std::string> ids(const std::vector<StoredEvent>& events)
+    {
+        std::vector<std::string> result;
+        for (const StoredEvent& e : events)
+            result.push_back(e.event.id);
+        return result;
     }
 };
 

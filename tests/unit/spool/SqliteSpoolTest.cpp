@@ -294,7 +294,7 @@ public:
         auto spool = open();
         CPPUNIT_ASSERT(spool->append(routed({event("bad"), event("good")})));
         auto taken = takeAll(*spool);
-        spool->deadLetter(SERVICE, {taken[0].seq}, "invalid: missing meta.dt");
+        spool->deadLetter(SERVICE, std::vector<uint64_t>{taken[0].seq}, "invalid: missing meta.dt");
         spool->ack(SERVICE, {taken[1].seq});
         CPPUNIT_ASSERT_EQUAL(size_t(0), spool->size());
         spool.reset();
@@ -338,7 +338,7 @@ public:
         auto taken = takeAll(*spool);
         CPPUNIT_ASSERT_EQUAL(size_t(10), taken.size());
         spool->ack(SERVICE, {taken[0].seq, taken[2].seq, taken[4].seq, taken[9].seq});
-        spool->release(SERVICE, {taken[7].seq});
+        spool->release(SERVICE, std::vector<uint64_t>{taken[7].seq});
         spool.reset(); // s1, s3, s5, s6, s8 were in flight
         spool = open();
         CPPUNIT_ASSERT_EQUAL(size_t(6), spool->size());
@@ -368,7 +368,7 @@ public:
         auto spool = open();
         CPPUNIT_ASSERT(spool->append(routed({event("x0"), event("x1"), event("x2"), event("x3")})));
         auto taken = takeAll(*spool);
-        spool->deadLetter(SERVICE, {taken[1].seq}, "invalid: x1");
+        spool->deadLetter(SERVICE, std::vector<uint64_t>{taken[1].seq}, "invalid: x1");
         spool->ack(SERVICE, {taken[3].seq});
         spool.reset();
         spool = open();
