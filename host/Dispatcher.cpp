@@ -193,17 +193,31 @@ void Dispatcher::Impl::run(Service& service)
             service.wake.wait_for(lock, std::chrono::microseconds(service.batcher.limits().lingerUs + 1000));
             continue;
         }
+        // The taken events are this worker's memory until settled (the store stopped counting
+        // them), even when delivery throws.
+        size_t held = 0;
+        for (const StoredEvent& stored : events)
+            held += EventStore::footprint(stored.event);
+        struct Held {
+            std::atomic<size_t>& bytes;
+            size_t held;
+            ~Held() { bytes -= held; }
+        };
         ++service.inFlight;
         // More waiting: hand the rest to another connection instead of leaving it to a timer.
         if (store->stats(name).pending > 0)
             service.wake.notify_one();
         lock.unlock();
-        try {
-            deliver(service, events, batch);
-        } catch (const std::exception& e) {
-            log.error("event service %s: delivery failed unexpectedly: %s", name, std::string(e.what()));
-            // Events settle() already gave back are no longer in flight: the store ignores them.
-            store->release(name, std::move(events));
+        {
+            inFlightBytes += held;
+            Held heldGuard{inFlightBytes, held};
+            try {
+                deliver(service, events, batch);
+            } catch (const std::exception& e) {
+                log.error("event service %s: delivery failed unexpectedly: %s", name, std::string(e.what()));
+                // What was not handed back yet (settle() leaves exactly that in events).
+                store->release(name, std::move(events));
+            }
         }
         lock.lock();
         --service.inFlight;
@@ -227,18 +241,15 @@ void Dispatcher::Impl::deliver(Service& service, std::vector<StoredEvent>& event
         if (throttle.allow(settings.name + "/oversized", suppressed))
             log.error("event service %s: dead-lettering event %s of stream %s: %s (%z similar lines suppressed)",
                 settings.name, event.event.id, event.event.stream, reason, suppressed);
-        std::vector<StoredEvent> letter;
-        letter.push_back(std::move(events.front()));
-        store->deadLetter(settings.name, std::move(letter), reason);
+        store->deadLetter(settings.name, std::move(events), reason); // the batch is this one event
         metrics.add(DEAD_LETTERED, {{"event_service_name", settings.name}, {"reason", "oversized"}});
         return;
     }
 
     std::string body = Batcher::join(events);
     size_t cost = body.size();
-    for (const StoredEvent& stored : events)
-        cost += EventStore::footprint(stored.event);
-    // The batch's copies count against the memory budget until it is settled, even by an exception.
+    // The body counts against the memory budget until the batch is settled, even by an exception
+    // (run() counts the events themselves).
     struct InFlight {
         std::atomic<size_t>& bytes;
         size_t cost;
@@ -333,30 +344,62 @@ void Dispatcher::Impl::settle(Service& service, std::vector<StoredEvent>& events
         log.information("event service %s recovered", name);
     }
     lock.unlock();
+    // The events go back to the store in groups (the retried ones, then each kind of dead
+    // letter), each moved out of events right before its call. A store call that throws took
+    // none of its group back (EventStore), so then events is made to hold exactly what was not
+    // handed back, for run() to release; everything that could allocate is done up front.
+    std::vector<std::vector<StoredEvent>> groups;
+    groups.reserve(letters.size() + 1);
+    size_t undelivered = retried.size();
+    for (const auto& entry : letters)
+        undelivered += entry.second.size();
+    std::vector<StoredEvent> rest;
+    rest.reserve(undelivered);
+    groups.emplace_back().reserve(retried.size());
+    for (const auto& entry : letters)
+        groups.emplace_back().reserve(entry.second.size());
+    std::vector<const std::vector<size_t>*> indices{&retried};
+    for (const auto& entry : letters)
+        indices.push_back(&entry.second);
+
     store->ack(name, delivered);
-    // The store gets the events it handed out back; each is moved right before its call.
-    auto handBack = [&events](const std::vector<size_t>& indices) {
-        std::vector<StoredEvent> back;
-        back.reserve(indices.size());
-        for (size_t i : indices)
-            back.push_back(std::move(events[i]));
-        return back;
-    };
-    if (!retried.empty()) {
-        metrics.add(RETRIES, {{"event_service_name", name}}, static_cast<double>(retried.size()));
-        store->release(name, handBack(retried));
-    }
-    for (const auto& [key, indices] : letters) {
-        size_t suppressed = 0;
-        if (throttle.allow(name + "/" + key.first, suppressed))
-            log.error("event service %s (%s): dead-lettering %z events: %s (%z similar lines suppressed)", name,
-                outcome.summary(), indices.size(), key.second, suppressed);
-        metrics.add(DEAD_LETTERED, {{"event_service_name", name}, {"reason", key.first}}, static_cast<double>(indices.size()));
-        try {
-            store->deadLetter(name, handBack(indices), key.second);
-        } catch (const std::exception& e) {
-            log.error("event service %s: cannot keep dead letters: %s", name, std::string(e.what()));
+    size_t current = 0;
+    try {
+        for (size_t i : retried)
+            groups[0].push_back(std::move(events[i]));
+        if (!retried.empty()) {
+            metrics.add(RETRIES, {{"event_service_name", name}}, static_cast<double>(retried.size()));
+            store->release(name, std::move(groups[0]));
         }
+        for (const auto& [key, group] : letters) {
+            ++current;
+            std::vector<StoredEvent>& handed = groups[current];
+            for (size_t i : group)
+                handed.push_back(std::move(events[i]));
+            size_t suppressed = 0;
+            if (throttle.allow(name + "/" + key.first, suppressed))
+                log.error("event service %s (%s): dead-lettering %z events: %s (%z similar lines suppressed)", name,
+                    outcome.summary(), group.size(), key.second, suppressed);
+            metrics.add(DEAD_LETTERED, {{"event_service_name", name}, {"reason", key.first}}, static_cast<double>(group.size()));
+            try {
+                store->deadLetter(name, std::move(handed), key.second);
+            } catch (const std::exception& e) {
+                // Not kept as letters: back to the queue (a store ignores those it did take), so
+                // they are retried and judged again rather than left in flight for good.
+                log.error("event service %s: cannot keep dead letters, retrying them: %s", name, std::string(e.what()));
+                store->release(name, std::move(handed));
+            }
+        }
+    } catch (...) {
+        // groups[current] is as it was handed (or holds letters the store took, whose seqs are
+        // settled and ignored from now on); later groups are still in events.
+        for (StoredEvent& stored : groups[current])
+            rest.push_back(std::move(stored));
+        for (size_t g = current + 1; g < indices.size(); ++g)
+            for (size_t i : *indices[g])
+                rest.push_back(std::move(events[i]));
+        events.swap(rest);
+        throw;
     }
 }
 

@@ -49,10 +49,11 @@ public:
     /// Delivered: forget these in-flight events.
     virtual void ack(const std::string& service, const std::vector<uint64_t>& seqs) = 0;
     /// Back to pending, in their original order ahead of newer events, attempts + 1. The events
-    /// are the ones take() handed out (a store that keeps no copy needs them back); those no
-    /// longer in flight are ignored.
+    /// are the ones take() handed out (a store that keeps no copy moves them back out of the
+    /// vector); those no longer in flight are ignored and left alone. A throw takes none back.
     virtual void release(const std::string& service, std::vector<StoredEvent>&& events) = 0;
-    /// Never deliverable: keep the events with their reason out of the queue. As for release.
+    /// Never deliverable: keep the events with their reason out of the queue. As for release,
+    /// except that keeping the letters may fail after the events were taken back.
     virtual void deadLetter(const std::string& service, std::vector<StoredEvent>&& events,
         const std::string& reason) = 0;
 

@@ -1,18 +1,8 @@
 #include "MemoryStore.h"
 
 #include <algorithm>
-#include <iterator>
 
 namespace eventbus {
-
-namespace {
-
-bool bySeq(const StoredEvent& a, const StoredEvent& b)
-{
-    return a.seq < b.seq;
-}
-
-} // namespace
 
 MemoryStore::MemoryStore(const std::string& deadLetterPath)
     : _deadLetters(deadLetterPath)
@@ -25,9 +15,11 @@ bool MemoryStore::append(Routed&& events)
     for (auto& [service, event] : events) {
         Queue& queue = _queues[service];
         uint64_t seq = _nextSeq++;
-        _bytes += footprint(event);
-        queue.pendingBytes += event.json.size();
-        queue.pending.push_back(StoredEvent{seq, service, std::move(event), 0});
+        const size_t footprintBytes = footprint(event);
+        const size_t jsonBytes = event.json.size();
+        queue.fresh.push_back(StoredEvent{seq, service, std::move(event), 0});
+        _bytes += footprintBytes;
+        queue.pendingBytes += jsonBytes;
         ++_count;
     }
     return true;
@@ -41,14 +33,25 @@ std::vector<StoredEvent> MemoryStore::take(const std::string& service, const Acc
     if (found == _queues.end())
         return taken;
     Queue& queue = found->second;
-    // A batch's worth (1000 events by default): growing the vector moved every event taken so far.
-    taken.reserve(std::min<size_t>(queue.pending.size(), 1024));
-    while (!queue.pending.empty() && accept(queue.pending.front().event)) {
-        StoredEvent& next = queue.pending.front();
+    // A batch's worth (1000 events by default): growing the vectors moved every event taken so far.
+    const size_t most = std::min<size_t>(queue.pending(), 1024);
+    taken.reserve(most);
+    queue.inFlight.reserve(queue.inFlight.size() + most);
+    auto takeOne = [&](StoredEvent& next) {
         queue.pendingBytes -= next.event.json.size();
         _bytes -= footprint(next.event);
         taken.push_back(std::move(next));
-        queue.pending.pop_front();
+    };
+    // Released events are older than every fresh one: they go first, in seq order.
+    while (!queue.released.empty() && accept(queue.released.begin()->second.event)) {
+        takeOne(queue.released.begin()->second);
+        queue.released.erase(queue.released.begin());
+    }
+    if (queue.released.empty()) {
+        while (!queue.fresh.empty() && accept(queue.fresh.front().event)) {
+            takeOne(queue.fresh.front());
+            queue.fresh.pop_front();
+        }
     }
     // Taken seqs ascend; they precede some already in flight only when released events were
     // taken again.
@@ -60,71 +63,84 @@ std::vector<StoredEvent> MemoryStore::take(const std::string& service, const Acc
     return taken;
 }
 
-std::vector<uint64_t> MemoryStore::settle(const std::string& service, std::vector<uint64_t> seqs)
+std::vector<size_t> MemoryStore::inFlightAmong(const Queue& queue, const std::vector<StoredEvent>& events)
 {
-    std::vector<uint64_t> found;
-    auto queue = _queues.find(service);
-    if (queue == _queues.end() || seqs.empty())
-        return found;
-    std::sort(seqs.begin(), seqs.end());
-    std::vector<uint64_t>& inFlight = queue->second.inFlight;
-    auto kept = inFlight.begin();
-    for (auto it = inFlight.begin(); it != inFlight.end(); ++it) {
-        if (std::binary_search(seqs.begin(), seqs.end(), *it))
-            found.push_back(*it);
+    std::vector<size_t> picks;
+    picks.reserve(events.size());
+    for (size_t i = 0; i < events.size(); ++i)
+        if (std::binary_search(queue.inFlight.begin(), queue.inFlight.end(), events[i].seq))
+            picks.push_back(i);
+    // The same event given twice is taken back once.
+    std::stable_sort(picks.begin(), picks.end(), [&events](size_t a, size_t b) { return events[a].seq < events[b].seq; });
+    picks.erase(std::unique(picks.begin(), picks.end(), [&events](size_t a, size_t b) { return events[a].seq == events[b].seq; }),
+        picks.end());
+    return picks;
+}
+
+void MemoryStore::settle(Queue& queue, const std::vector<uint64_t>& sortedSeqs)
+{
+    // Both lists are sorted: one merge walk, no allocation.
+    auto kept = queue.inFlight.begin();
+    auto next = sortedSeqs.begin();
+    size_t settled = 0;
+    for (auto it = queue.inFlight.begin(); it != queue.inFlight.end(); ++it) {
+        while (next != sortedSeqs.end() && *next < *it)
+            ++next;
+        if (next != sortedSeqs.end() && *next == *it)
+            ++settled;
         else
             *kept++ = *it;
     }
-    inFlight.erase(kept, inFlight.end());
-    _count -= found.size();
-    return found;
-}
-
-std::vector<StoredEvent> MemoryStore::settled(std::vector<StoredEvent>&& events, const std::vector<uint64_t>& seqs)
-{
-    std::vector<StoredEvent> kept;
-    kept.reserve(seqs.size());
-    for (StoredEvent& stored : events)
-        if (std::binary_search(seqs.begin(), seqs.end(), stored.seq))
-            kept.push_back(std::move(stored));
-    std::sort(kept.begin(), kept.end(), bySeq);
-    // The same event given twice counts once.
-    kept.erase(std::unique(kept.begin(), kept.end(), [](const StoredEvent& a, const StoredEvent& b) { return a.seq == b.seq; }),
-        kept.end());
-    return kept;
+    queue.inFlight.erase(kept, queue.inFlight.end());
+    _count -= settled;
 }
 
 void MemoryStore::ack(const std::string& service, const std::vector<uint64_t>& seqs)
 {
+    std::vector<uint64_t> sorted(seqs);
+    std::sort(sorted.begin(), sorted.end());
     std::lock_guard<std::mutex> lock(_mutex);
-    settle(service, seqs);
+    auto found = _queues.find(service);
+    if (found != _queues.end())
+        settle(found->second, sorted);
 }
 
 void MemoryStore::release(const std::string& service, std::vector<StoredEvent>&& events)
 {
     std::lock_guard<std::mutex> lock(_mutex);
-    const std::vector<uint64_t> inFlight = settle(service, seqsOf(events));
-    std::vector<StoredEvent> released = settled(std::move(events), inFlight);
-    if (released.empty())
+    auto found = _queues.find(service);
+    if (found == _queues.end())
         return;
-    Queue& queue = _queues[service];
-    for (StoredEvent& stored : released) {
+    Queue& queue = found->second;
+    const std::vector<size_t> picks = inFlightAmong(queue, events);
+    std::vector<uint64_t> seqs;
+    seqs.reserve(picks.size());
+    for (size_t i : picks)
+        seqs.push_back(events[i].seq);
+    // Each map node is allocated before its event moves in; should one allocation fail, the
+    // events already moved go back, so a throw leaves the store and events as they were.
+    size_t moved = 0;
+    try {
+        for (; moved < picks.size(); ++moved) {
+            StoredEvent& stored = events[picks[moved]];
+            queue.released.emplace(stored.seq, std::move(stored));
+        }
+    } catch (...) {
+        for (size_t i = 0; i < moved; ++i) {
+            auto node = queue.released.find(seqs[i]);
+            events[picks[i]] = std::move(node->second);
+            queue.released.erase(node);
+        }
+        throw;
+    }
+    settle(queue, seqs);
+    for (uint64_t seq : seqs) {
+        StoredEvent& stored = queue.released.at(seq);
         ++stored.attempts;
         queue.pendingBytes += stored.event.json.size();
         _bytes += footprint(stored.event);
     }
-    _count += released.size();
-    if (queue.pending.empty() || released.back().seq < queue.pending.front().seq) {
-        // The usual case: the oldest events come back to the front.
-        queue.pending.insert(queue.pending.begin(), std::make_move_iterator(released.begin()),
-            std::make_move_iterator(released.end()));
-        return;
-    }
-    std::deque<StoredEvent> merged;
-    std::merge(std::make_move_iterator(queue.pending.begin()), std::make_move_iterator(queue.pending.end()),
-        std::make_move_iterator(released.begin()), std::make_move_iterator(released.end()), std::back_inserter(merged),
-        bySeq);
-    queue.pending.swap(merged);
+    _count += seqs.size();
 }
 
 void MemoryStore::deadLetter(const std::string& service, std::vector<StoredEvent>&& events,
@@ -133,8 +149,18 @@ void MemoryStore::deadLetter(const std::string& service, std::vector<StoredEvent
     std::vector<StoredEvent> letters;
     {
         std::lock_guard<std::mutex> lock(_mutex);
-        const std::vector<uint64_t> inFlight = settle(service, seqsOf(events));
-        letters = settled(std::move(events), inFlight);
+        auto found = _queues.find(service);
+        if (found == _queues.end())
+            return;
+        const std::vector<size_t> picks = inFlightAmong(found->second, events);
+        std::vector<uint64_t> seqs;
+        seqs.reserve(picks.size());
+        letters.reserve(picks.size());
+        for (size_t i : picks)
+            seqs.push_back(events[i].seq);
+        for (size_t i : picks)
+            letters.push_back(std::move(events[i]));
+        settle(found->second, seqs);
     }
     for (const StoredEvent& letter : letters)
         _deadLetters.write(reason, service, letter.event.stream, letter.event.json);
@@ -148,11 +174,13 @@ StoreStats MemoryStore::stats(const std::string& service) const
     if (found == _queues.end())
         return stats;
     const Queue& queue = found->second;
-    stats.pending = queue.pending.size();
+    stats.pending = queue.pending();
     stats.pendingBytes = queue.pendingBytes;
     stats.inFlight = queue.inFlight.size();
-    if (!queue.pending.empty())
-        stats.oldestPendingUs = queue.pending.front().event.ingressUs;
+    if (!queue.released.empty())
+        stats.oldestPendingUs = queue.released.begin()->second.event.ingressUs;
+    else if (!queue.fresh.empty())
+        stats.oldestPendingUs = queue.fresh.front().event.ingressUs;
     return stats;
 }
 

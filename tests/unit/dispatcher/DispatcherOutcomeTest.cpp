@@ -5,6 +5,7 @@
 #include "FakeEventGate.h"
 #include "HttpSender.h"
 #include "Batcher.h"
+#include "MemoryStore.h"
 
 #include <cppunit/extensions/HelperMacros.h>
 
@@ -33,6 +34,40 @@ FakeEventGate::Judgement verdict(FakeEventGate::Kind kind, const std::string& me
     return FakeEventGate::Judgement{kind, message};
 }
 
+/// A MemoryStore whose first release / deadLetter calls fail before taking anything back, as a
+/// store whose allocation or disk fails would.
+class FailingStore : public EventStore {
+public:
+    explicit FailingStore(const std::string& deadLetters) : _store(deadLetters) {}
+    std::atomic<int> failReleases{0};
+    std::atomic<int> failDeadLetters{0};
+
+    bool append(Routed&& events) override { return _store.append(std::move(events)); }
+    std::vector<StoredEvent> take(const std::string& service, const Accept& accept) override
+    {
+        return _store.take(service, accept);
+    }
+    void ack(const std::string& service, const std::vector<uint64_t>& seqs) override { _store.ack(service, seqs); }
+    void release(const std::string& service, std::vector<StoredEvent>&& events) override
+    {
+        if (failReleases > 0 && failReleases-- > 0)
+            throw std::runtime_error("release failed");
+        _store.release(service, std::move(events));
+    }
+    void deadLetter(const std::string& service, std::vector<StoredEvent>&& events, const std::string& reason) override
+    {
+        if (failDeadLetters > 0 && failDeadLetters-- > 0)
+            throw std::runtime_error("dead letter failed");
+        _store.deadLetter(service, std::move(events), reason);
+    }
+    StoreStats stats(const std::string& service) const override { return _store.stats(service); }
+    size_t size() const override { return _store.size(); }
+    size_t heldBytes() const override { return _store.heldBytes(); }
+
+private:
+    MemoryStore _store;
+};
+
 } // namespace
 
 class DispatcherOutcomeTest : public CppUnit::TestFixture, DispatchFixture {
@@ -51,6 +86,8 @@ class DispatcherOutcomeTest : public CppUnit::TestFixture, DispatchFixture {
     CPPUNIT_TEST(testServerClosesIdleKeepAliveConnections);
     CPPUNIT_TEST(testStaleConnectionIsRetriedOnAFreshOne);
     CPPUNIT_TEST(testOversizedEventIsDeadLettered);
+    CPPUNIT_TEST(testStoreFailingToTakeRetriesBack);
+    CPPUNIT_TEST(testStoreFailingToKeepDeadLetters);
     CPPUNIT_TEST(testMaskAndDisabledStreams);
     CPPUNIT_TEST(testMemoryBudget);
     CPPUNIT_TEST(testClientIpForwarding);
@@ -367,6 +404,55 @@ public:
         CPPUNIT_ASSERT_EQUAL(1.0, _metrics.value(DEAD_LETTERED, {{"event_service_name", "eventgate"}, {"reason", "oversized"}}));
         CPPUNIT_ASSERT(_metrics.value(PARTITIONED, base()) >= 1);
         CPPUNIT_ASSERT_EQUAL(2.0, _metrics.value(ACCEPTED, base()));
+    }
+
+    void testStoreFailingToTakeRetriesBack()
+    {
+        // The dispatcher holds taken events alone: when the store cannot take retried ones back,
+        // they must still come back whole (not as emptied shells) and be delivered once.
+        _gate->script({FakeEventGate::problem()});
+        ServiceSettings s = service();
+        s.connections = 1;
+        auto store = std::make_shared<FailingStore>(_deadLetters);
+        store->failReleases = 1;
+        _url = s.url;
+        _dispatcher = std::make_unique<Dispatcher>(DispatchFixture::settings(s, _deadLetters), _metrics, store);
+        submit(events("r", 3));
+        _dispatcher->start();
+        CPPUNIT_ASSERT(_gate->waitForEvents(3, deadline()));
+        waitForBacklog(0);
+        std::vector<FakeEventGate::Request> requests = _gate->requests();
+        CPPUNIT_ASSERT_EQUAL(size_t(2), requests.size());
+        CPPUNIT_ASSERT_EQUAL(500, requests[0].status);
+        CPPUNIT_ASSERT_EQUAL((std::vector<std::string>{"r0", "r1", "r2"}), requests[1].ids);
+        CPPUNIT_ASSERT_EQUAL(201, requests[1].status);
+        CPPUNIT_ASSERT_EQUAL(0, store->failReleases.load());
+        CPPUNIT_ASSERT_EQUAL(size_t(0), store->size());
+    }
+
+    void testStoreFailingToKeepDeadLetters()
+    {
+        // Letters the store could not keep are retried (judged again), not left in flight.
+        _gate->setDefault(FakeEventGate::judged([](const FakeEventGate::Request& r, size_t i) {
+            return r.ids[i] == "d0" ? verdict(FakeEventGate::Kind::Invalid, "'.meta.dt' is missing")
+                                    : verdict(FakeEventGate::Kind::Success);
+        }));
+        ServiceSettings s = service();
+        s.connections = 1;
+        auto store = std::make_shared<FailingStore>(_deadLetters);
+        store->failDeadLetters = 1;
+        _url = s.url;
+        _dispatcher = std::make_unique<Dispatcher>(DispatchFixture::settings(s, _deadLetters), _metrics, store);
+        submit(events("d", 2));
+        _dispatcher->start();
+        CPPUNIT_ASSERT(waitUntil([&] { return lines(_deadLetters).size() == 1; }, deadline()));
+        waitForBacklog(0);
+        std::vector<FakeEventGate::Request> requests = _gate->requests();
+        CPPUNIT_ASSERT_EQUAL(size_t(2), requests.size());
+        CPPUNIT_ASSERT_EQUAL((std::vector<std::string>{"d0", "d1"}), requests[0].ids);
+        CPPUNIT_ASSERT_EQUAL((std::vector<std::string>{"d0"}), requests[1].ids);
+        CPPUNIT_ASSERT(lines(_deadLetters)[0].find(event("d0").json) != std::string::npos);
+        CPPUNIT_ASSERT_EQUAL(size_t(0), store->size());
     }
 
     void testMaskAndDisabledStreams()

@@ -101,6 +101,17 @@ public:
         CPPUNIT_ASSERT_EQUAL(size_t(1), other.stats("a").inFlight);
         CPPUNIT_ASSERT_EQUAL((std::vector<std::string>{"3", "4"}), ids(take(other, "a", 5)));
         CPPUNIT_ASSERT_EQUAL(size_t(3), other.size());
+
+        // Batches in flight out of seq order: releasing one event of each finds both.
+        MemoryStore mixed("");
+        mixed.append({{"a", event("1")}, {"a", event("2")}, {"a", event("3")}, {"a", event("4")}, {"a", event("5")}});
+        first = take(mixed, "a", 2);
+        second = take(mixed, "a", 2);
+        mixed.release("a", std::vector<StoredEvent>(first));
+        third = take(mixed, "a", 3); // 1 2 5, while 3 4 are in flight
+        mixed.release("a", {third[0], second[0]});
+        CPPUNIT_ASSERT_EQUAL(size_t(2), mixed.stats("a").pending);
+        CPPUNIT_ASSERT_EQUAL((std::vector<std::string>{"1", "3"}), ids(take(mixed, "a", 5)));
     }
 
     void testSettledOnce()
@@ -112,9 +123,13 @@ public:
         std::vector<StoredEvent> taken = takeAll(store, "a");
         store.ack("a", {taken[0].seq, taken[0].seq});
         CPPUNIT_ASSERT_EQUAL(size_t(2), store.size());
-        // Acknowledged already: neither requeued nor dead-lettered; the same event twice is one.
-        store.release("a", {taken[0], taken[1], taken[1]});
+        // Acknowledged already: neither requeued nor dead-lettered, and left to the caller; the
+        // same event twice is one.
+        std::vector<StoredEvent> back{taken[0], taken[1], taken[1]};
+        store.release("a", std::move(back));
         CPPUNIT_ASSERT_EQUAL(size_t(1), store.stats("a").pending);
+        CPPUNIT_ASSERT_EQUAL(taken[0].event.json, back[0].event.json);
+        CPPUNIT_ASSERT(back[1].event.json.empty() != back[2].event.json.empty()); // one of the two taken back
         CPPUNIT_ASSERT_EQUAL(size_t(2), store.size());
         store.deadLetter("a", {taken[0], taken[2]}, "why");
         CPPUNIT_ASSERT_EQUAL(size_t(1), store.size());
