@@ -45,6 +45,7 @@ const std::string LATENCY = "eventbus_delivery_latency_seconds";
 const std::string QUEUED = "eventbus_dispatch_queued_events";
 const std::string HELD_BYTES = "eventbus_dispatch_held_bytes";
 const std::string FULL = "eventbus_dispatch_full_total";
+const std::string LOST = "eventbus_dispatch_lost_total";
 
 int64_t wallMicroseconds()
 {
@@ -66,6 +67,9 @@ void describeMetrics(MetricsRegistry& metrics)
     metrics.describe(ACCEPTED, "counter", "Events the event service accepted");
     metrics.describe(DEAD_LETTERED, "counter", "Events that will never be delivered, by reason");
     metrics.describe(RETRIES, "counter", "Events put back for another delivery attempt");
+    metrics.describe(LOST, "counter",
+        "Events a failing store could not take back after an unexpected delivery error (memory spool: gone; "
+        "durable spool: delivered after a restart)");
     metrics.describe(BACKOFF, "gauge", "Current backoff delay of a failing event service (0: healthy)");
     metrics.describe(LATENCY, "histogram", "Seconds from ingress to the event service's answer, per delivered event");
     metrics.describe(QUEUED, "gauge", "Events held for an event service (pending and in flight)");
@@ -133,6 +137,10 @@ struct Dispatcher::Impl {
 
     void run(Service& service);
     void deliver(Service& service, std::vector<StoredEvent>& events, const Batcher::Builder& batch);
+    /// Hands letters to the store's dead letters and counts them; when the store cannot keep
+    /// them, releases them after a backoff delay instead. Throws only when that release fails.
+    void keepLetters(Service& service, std::vector<StoredEvent>& letters, const std::string& category,
+        const std::string& reason);
     void settle(Service& service, std::vector<StoredEvent>& events, const SendResponse& response,
         const Labels& labels);
     void updateGauges(const std::string& service);
@@ -195,30 +203,36 @@ void Dispatcher::Impl::run(Service& service)
         }
         // The taken events are this worker's memory until settled (the store stopped counting
         // them), even when delivery throws.
-        size_t held = 0;
-        for (const StoredEvent& stored : events)
-            held += EventStore::footprint(stored.event);
         struct Held {
             std::atomic<size_t>& bytes;
-            size_t held;
-            ~Held() { bytes -= held; }
-        };
+            size_t held = 0;
+            void done() { bytes -= held; held = 0; }
+            ~Held() { done(); }
+        } held{inFlightBytes};
+        for (const StoredEvent& stored : events)
+            held.held += EventStore::footprint(stored.event);
+        inFlightBytes += held.held;
         ++service.inFlight;
         // More waiting: hand the rest to another connection instead of leaving it to a timer.
         if (store->stats(name).pending > 0)
             service.wake.notify_one();
         lock.unlock();
-        {
-            inFlightBytes += held;
-            Held heldGuard{inFlightBytes, held};
+        try {
+            deliver(service, events, batch);
+        } catch (const std::exception& e) {
+            log.error("event service %s: delivery failed unexpectedly: %s", name, std::string(e.what()));
+            // What was not handed back yet (settle() leaves exactly that in events).
             try {
-                deliver(service, events, batch);
-            } catch (const std::exception& e) {
-                log.error("event service %s: delivery failed unexpectedly: %s", name, std::string(e.what()));
-                // What was not handed back yet (settle() leaves exactly that in events).
                 store->release(name, std::move(events));
+            } catch (const std::exception& again) {
+                // Out of options (the store failed twice, e.g. out of memory): count and say it
+                // rather than take the whole daemon down.
+                metrics.add(LOST, {{"event_service_name", name}}, static_cast<double>(events.size()));
+                log.critical("event service %s: cannot return %z events to the queue: %s", name, events.size(),
+                    std::string(again.what()));
             }
         }
+        held.done();
         lock.lock();
         --service.inFlight;
         updateGauges(name);
@@ -241,8 +255,7 @@ void Dispatcher::Impl::deliver(Service& service, std::vector<StoredEvent>& event
         if (throttle.allow(settings.name + "/oversized", suppressed))
             log.error("event service %s: dead-lettering event %s of stream %s: %s (%z similar lines suppressed)",
                 settings.name, event.event.id, event.event.stream, reason, suppressed);
-        store->deadLetter(settings.name, std::move(events), reason); // the batch is this one event
-        metrics.add(DEAD_LETTERED, {{"event_service_name", settings.name}, {"reason", "oversized"}});
+        keepLetters(service, events, "oversized", reason); // the batch is this one event
         return;
     }
 
@@ -380,15 +393,7 @@ void Dispatcher::Impl::settle(Service& service, std::vector<StoredEvent>& events
             if (throttle.allow(name + "/" + key.first, suppressed))
                 log.error("event service %s (%s): dead-lettering %z events: %s (%z similar lines suppressed)", name,
                     outcome.summary(), group.size(), key.second, suppressed);
-            metrics.add(DEAD_LETTERED, {{"event_service_name", name}, {"reason", key.first}}, static_cast<double>(group.size()));
-            try {
-                store->deadLetter(name, std::move(handed), key.second);
-            } catch (const std::exception& e) {
-                // Not kept as letters: back to the queue (a store ignores those it did take), so
-                // they are retried and judged again rather than left in flight for good.
-                log.error("event service %s: cannot keep dead letters, retrying them: %s", name, std::string(e.what()));
-                store->release(name, std::move(handed));
-            }
+            keepLetters(service, handed, key.first, key.second);
         }
     } catch (...) {
         // groups[current] is as it was handed (or holds letters the store took, whose seqs are
@@ -401,6 +406,30 @@ void Dispatcher::Impl::settle(Service& service, std::vector<StoredEvent>& events
         events.swap(rest);
         throw;
     }
+}
+
+void Dispatcher::Impl::keepLetters(Service& service, std::vector<StoredEvent>& letters, const std::string& category,
+    const std::string& reason)
+{
+    const std::string& name = service.settings.name;
+    const size_t count = letters.size();
+    try {
+        store->deadLetter(name, std::move(letters), reason);
+    } catch (const std::exception& e) {
+        // Not kept (e.g. the disk is full): back to the queue after a backoff delay, to be sent
+        // and judged again, rather than left in flight for good or resent at once in a loop.
+        log.error("event service %s: cannot keep %z dead letters, retrying them after a backoff: %s", name, count,
+            std::string(e.what()));
+        {
+            std::lock_guard<std::mutex> backoffLock(mutex);
+            auto delay = service.backoff.failure(Backoff::Clock::now());
+            metrics.set(BACKOFF, {{"event_service_name", name}}, double(delay.count()) / 1000);
+        }
+        metrics.add(RETRIES, {{"event_service_name", name}}, static_cast<double>(count));
+        store->release(name, std::move(letters));
+        return;
+    }
+    metrics.add(DEAD_LETTERED, {{"event_service_name", name}, {"reason", category}}, static_cast<double>(count));
 }
 
 void Dispatcher::Impl::updateGauges(const std::string& service)

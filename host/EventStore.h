@@ -52,8 +52,8 @@ public:
     /// are the ones take() handed out (a store that keeps no copy moves them back out of the
     /// vector); those no longer in flight are ignored and left alone. A throw takes none back.
     virtual void release(const std::string& service, std::vector<StoredEvent>&& events) = 0;
-    /// Never deliverable: keep the events with their reason out of the queue. As for release,
-    /// except that keeping the letters may fail after the events were taken back.
+    /// Never deliverable: keep the events with their reason out of the queue. As for release:
+    /// when keeping the letters fails, the events stay in flight (the caller's).
     virtual void deadLetter(const std::string& service, std::vector<StoredEvent>&& events,
         const std::string& reason) = 0;
 

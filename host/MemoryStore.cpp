@@ -33,32 +33,39 @@ std::vector<StoredEvent> MemoryStore::take(const std::string& service, const Acc
     if (found == _queues.end())
         return taken;
     Queue& queue = found->second;
-    // A batch's worth (1000 events by default): growing the vectors moved every event taken so far.
-    const size_t most = std::min<size_t>(queue.pending(), 1024);
-    taken.reserve(most);
-    queue.inFlight.reserve(queue.inFlight.size() + most);
+    // First count what accept takes (released events are older than every fresh one: they go
+    // first, in seq order), then make room, then move: a failed allocation takes nothing.
+    size_t fromReleased = 0;
+    size_t fromFresh = 0;
+    for (auto it = queue.released.begin(); it != queue.released.end() && accept(it->second.event); ++it)
+        ++fromReleased;
+    if (fromReleased == queue.released.size())
+        while (fromFresh < queue.fresh.size() && accept(queue.fresh[fromFresh].event))
+            ++fromFresh;
+    const size_t count = fromReleased + fromFresh;
+    if (count == 0)
+        return taken;
+    taken.reserve(count);
+    queue.inFlight.reserve(queue.inFlight.size() + count);
     auto takeOne = [&](StoredEvent& next) {
         queue.pendingBytes -= next.event.json.size();
         _bytes -= footprint(next.event);
         taken.push_back(std::move(next));
     };
-    // Released events are older than every fresh one: they go first, in seq order.
-    while (!queue.released.empty() && accept(queue.released.begin()->second.event)) {
+    for (size_t i = 0; i < fromReleased; ++i) {
         takeOne(queue.released.begin()->second);
         queue.released.erase(queue.released.begin());
     }
-    if (queue.released.empty()) {
-        while (!queue.fresh.empty() && accept(queue.fresh.front().event)) {
-            takeOne(queue.fresh.front());
-            queue.fresh.pop_front();
-        }
+    for (size_t i = 0; i < fromFresh; ++i) {
+        takeOne(queue.fresh.front());
+        queue.fresh.pop_front();
     }
     // Taken seqs ascend; they precede some already in flight only when released events were
     // taken again.
     const size_t before = queue.inFlight.size();
     for (const StoredEvent& stored : taken)
         queue.inFlight.push_back(stored.seq);
-    if (before > 0 && !taken.empty() && taken.front().seq < queue.inFlight[before - 1])
+    if (before > 0 && taken.front().seq < queue.inFlight[before - 1])
         std::inplace_merge(queue.inFlight.begin(), queue.inFlight.begin() + before, queue.inFlight.end());
     return taken;
 }
@@ -146,24 +153,26 @@ void MemoryStore::release(const std::string& service, std::vector<StoredEvent>&&
 void MemoryStore::deadLetter(const std::string& service, std::vector<StoredEvent>&& events,
     const std::string& reason)
 {
-    std::vector<StoredEvent> letters;
+    std::vector<size_t> picks;
     {
         std::lock_guard<std::mutex> lock(_mutex);
         auto found = _queues.find(service);
         if (found == _queues.end())
             return;
-        const std::vector<size_t> picks = inFlightAmong(found->second, events);
-        std::vector<uint64_t> seqs;
-        seqs.reserve(picks.size());
-        letters.reserve(picks.size());
-        for (size_t i : picks)
-            seqs.push_back(events[i].seq);
-        for (size_t i : picks)
-            letters.push_back(std::move(events[i]));
-        settle(found->second, seqs);
+        picks = inFlightAmong(found->second, events);
     }
-    for (const StoredEvent& letter : letters)
-        _deadLetters.write(reason, service, letter.event.stream, letter.event.json);
+    // Written before they are settled, outside the lock (a slow disk must not stall ingress):
+    // when a write fails (disk full), the events stay in flight with their caller, who tries again
+    // later, so a letter may be written twice but is never lost. Only their caller settles them
+    // meanwhile.
+    for (size_t i : picks)
+        _deadLetters.write(reason, service, events[i].event.stream, events[i].event.json);
+    std::vector<uint64_t> seqs;
+    seqs.reserve(picks.size());
+    for (size_t i : picks)
+        seqs.push_back(events[i].seq);
+    std::lock_guard<std::mutex> lock(_mutex);
+    settle(_queues[service], seqs);
 }
 
 StoreStats MemoryStore::stats(const std::string& service) const

@@ -25,7 +25,7 @@ struct SinkContext {
     PluginInstance* plugin;
     const IngressInput* input;
     DecodeResult* result;
-    size_t maxEventBytes;
+    int64_t ingressUs; ///< one clock reading per input: its events arrived together
 };
 
 std::string str(const char* p, size_t n) { return p ? std::string(p, n) : std::string(); }
@@ -127,7 +127,7 @@ DecodeResult PluginInstance::decode(const IngressInput& input)
         in.header_count = headers.size();
     }
 
-    SinkContext ctx{this, &input, &result, 0};
+    SinkContext ctx{this, &input, &result, nowUs()};
     eb_sink sink;
     sink.ctx = &ctx;
     sink.emit = [](void* c, const eb_event* e) -> int {
@@ -151,7 +151,7 @@ DecodeResult PluginInstance::decode(const IngressInput& input)
         ev.json = str(e->json, e->json_len);
         ev.clientIp = sc->input->peerAddress;
         ev.plugin = sc->plugin->_name;
-        ev.ingressUs = nowUs();
+        ev.ingressUs = sc->ingressUs;
         sc->result->events.push_back(std::move(ev));
         return 0;
     };

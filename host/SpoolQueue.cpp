@@ -1277,6 +1277,8 @@ void SpoolQueue::release(const std::vector<uint64_t>& seqs)
         return;
     {
         std::lock_guard<std::mutex> lock(_mutex);
+        // Room first: nothing below allocates, so a throw releases none (EventStore::release).
+        _work.attempts.reserve(_work.attempts.size() + seqs.size());
         for (uint64_t seq : seqs) {
             auto node = _inFlight.extract(seq);
             if (node.empty())
@@ -1297,6 +1299,7 @@ void SpoolQueue::deadLetter(const std::vector<uint64_t>& seqs, const std::string
     auto shared = std::make_shared<const std::string>(reason);
     {
         std::lock_guard<std::mutex> lock(_mutex);
+        _work.removals.reserve(_work.removals.size() + seqs.size());
         for (uint64_t seq : seqs) {
             auto found = _inFlight.find(seq);
             if (found == _inFlight.end())

@@ -3,8 +3,11 @@
 // details of Debian's RapidJSON 1.1 are covered below: its SSE2 string scan lets the raw
 // control bytes 0x1A-0x1F through (it compares against 0x19), so the body is checked for them
 // first; and its aligned 16-byte loads may reach up to 15 bytes past the closing NUL, so the
-// scratch copy is padded. This file is compiled on its own with hidden visibility, so the other
-// parsers of the process keep their own (scalar) instantiations. Defined before any header,
+// scratch copy is padded. The macro changes RapidJSON's reader for this translation unit only:
+// nothing else linked with it (the plugin's other file, the SDK, RelayDecoderTest, the relay
+// fuzzer) instantiates the reader, and each plugin is its own shared object with hidden
+// visibility. Linking this decoder beside another one that parses in situ would break that
+// (one SkipWhitespace(InsituStringStream&) would win for both). Defined before any header,
 // since PhpJson.h includes RapidJSON too.
 #if defined(__SSE2__)
 #define RAPIDJSON_SSE2

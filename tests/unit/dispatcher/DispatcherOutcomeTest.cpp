@@ -10,6 +10,7 @@
 #include <cppunit/extensions/HelperMacros.h>
 
 #include <algorithm>
+#include <fstream>
 
 using namespace eventbus;
 using eventbus::test::DispatchFixture;
@@ -88,6 +89,7 @@ class DispatcherOutcomeTest : public CppUnit::TestFixture, DispatchFixture {
     CPPUNIT_TEST(testOversizedEventIsDeadLettered);
     CPPUNIT_TEST(testStoreFailingToTakeRetriesBack);
     CPPUNIT_TEST(testStoreFailingToKeepDeadLetters);
+    CPPUNIT_TEST(testDeadLettersWaitForAWritableFile);
     CPPUNIT_TEST(testMaskAndDisabledStreams);
     CPPUNIT_TEST(testMemoryBudget);
     CPPUNIT_TEST(testClientIpForwarding);
@@ -453,6 +455,38 @@ public:
         CPPUNIT_ASSERT_EQUAL((std::vector<std::string>{"d0"}), requests[1].ids);
         CPPUNIT_ASSERT(lines(_deadLetters)[0].find(event("d0").json) != std::string::npos);
         CPPUNIT_ASSERT_EQUAL(size_t(0), store->size());
+    }
+
+    void testDeadLettersWaitForAWritableFile()
+    {
+        // The dead letter file cannot be written (its folder is a file, as good as a full disk):
+        // the invalid event stays queued and is retried with backoff, never lost, until the
+        // file can be written.
+        _gate->setDefault(FakeEventGate::judged([](const FakeEventGate::Request&, size_t) {
+            return verdict(FakeEventGate::Kind::Invalid, "'.meta.dt' is missing");
+        }));
+        const std::string blocker = temporaryPath();
+        std::ofstream(blocker) << "not a folder";
+        const std::string letters = blocker + "/dead-letters.jsonl";
+        ServiceSettings s = service();
+        s.connections = 1;
+        s.backoffBaseMs = 20;
+        s.backoffMaxMs = 40;
+        _url = s.url;
+        _dispatcher = std::make_unique<Dispatcher>(DispatchFixture::settings(s, letters), _metrics);
+        submit(events("w", 1));
+        _dispatcher->start();
+        CPPUNIT_ASSERT(waitUntil([&] { return _gate->requests().size() >= 3; }, deadline()));
+        CPPUNIT_ASSERT_EQUAL(size_t(1), _dispatcher->backlog());
+        CPPUNIT_ASSERT(_metrics.value(RETRIES, {{"event_service_name", "eventgate"}}) >= 2);
+        CPPUNIT_ASSERT_EQUAL(0.0, _metrics.sum(DEAD_LETTERED));
+        Poco::File(blocker).remove();
+        waitForBacklog(0);
+        std::vector<std::string> kept = lines(letters);
+        Poco::File(blocker).remove(true);
+        CPPUNIT_ASSERT_EQUAL(size_t(1), kept.size());
+        CPPUNIT_ASSERT(kept[0].find(event("w0").json) != std::string::npos);
+        CPPUNIT_ASSERT_EQUAL(1.0, _metrics.value(DEAD_LETTERED, {{"event_service_name", "eventgate"}, {"reason", "invalid"}}));
     }
 
     void testMaskAndDisabledStreams()

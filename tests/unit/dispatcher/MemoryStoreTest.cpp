@@ -25,6 +25,7 @@ class MemoryStoreTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(testReleaseKeepsOrderAndCountsAttempts);
     CPPUNIT_TEST(testReleaseBetweenBatches);
     CPPUNIT_TEST(testSettledOnce);
+    CPPUNIT_TEST(testUnwritableDeadLettersStayInFlight);
     CPPUNIT_TEST(testSizesAndStats);
     CPPUNIT_TEST(testDeadLetters);
     CPPUNIT_TEST_SUITE_END();
@@ -189,6 +190,23 @@ public:
                 + event("1").json + "}",
             line);
         CPPUNIT_ASSERT_EQUAL(line, DeadLetterFile::format("line1\nline2 \"why\"", "a", "mediawiki.job.\"quoted\"", event("1").json));
+    }
+
+    void testUnwritableDeadLettersStayInFlight()
+    {
+        const std::string blocker = Poco::TemporaryFile::tempName();
+        std::ofstream(blocker) << "not a folder";
+        MemoryStore store(blocker + "/dead-letters.jsonl");
+        store.append({{"a", event("1")}, {"a", event("2")}});
+        std::vector<StoredEvent> taken = takeAll(store, "a");
+        std::vector<StoredEvent> letters(taken);
+        CPPUNIT_ASSERT_THROW(store.deadLetter("a", std::move(letters), "why"), std::exception);
+        Poco::File(blocker).remove();
+        CPPUNIT_ASSERT_EQUAL(size_t(2), store.size());
+        CPPUNIT_ASSERT_EQUAL(size_t(2), store.stats("a").inFlight);
+        CPPUNIT_ASSERT_EQUAL(taken[1].event.json, letters[1].event.json); // still the caller's
+        store.release("a", std::move(letters));
+        CPPUNIT_ASSERT_EQUAL((std::vector<std::string>{"1", "2"}), ids(takeAll(store, "a")));
     }
 
 private:
