@@ -99,7 +99,7 @@ public:
         CPPUNIT_ASSERT_EQUAL(std::string("only"), s.dispatch.defaultService);
         CPPUNIT_ASSERT_EQUAL(size_t(4194304), s.dispatch.services[0].maxBatchBytes);
         CPPUNIT_ASSERT_EQUAL(std::string("127.0.0.1:9386"), s.admin.listen);
-        CPPUNIT_ASSERT_EQUAL(1, s.udp.threads);
+        CPPUNIT_ASSERT_EQUAL(2, s.udp.threads);
         CPPUNIT_ASSERT(!s.jobRunner.enabled);
         CPPUNIT_ASSERT(!s.allowRoot);
     }
