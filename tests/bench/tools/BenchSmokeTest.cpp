@@ -60,6 +60,7 @@ class BenchSmokeTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(testSinkAnswersLikeEventGateAndCounts);
     CPPUNIT_TEST(testLoadgenEventsArriveStamped);
     CPPUNIT_TEST(testRunBenchSmokeProducesFigures);
+    CPPUNIT_TEST(testRelayDecodeTimesTheLoadgenBody);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -134,6 +135,16 @@ public:
         CPPUNIT_ASSERT_MESSAGE(out, cell->getObject("latency_at_rate")->getValue<int>("delivered_events") > 0);
         CPPUNIT_ASSERT_MESSAGE(out, cell->getValue<double>("peak_rss_mb") > 0);
         CPPUNIT_ASSERT_MESSAGE(out, report->getObject("baseline")->getValue<double>("events_per_s") > 0);
+    }
+
+    void testRelayDecodeTimesTheLoadgenBody()
+    {
+        std::string out;
+        const int status = test::runCommand(test::buildDir() + "/bin/eventbus-relay-decode 10", &out);
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(out, 0, status);
+        Poco::JSON::Object::Ptr figures = parseObject(out);
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(out, 1000, figures->getValue<int>("events")); // 10 bodies of 100
+        CPPUNIT_ASSERT_MESSAGE(out, figures->getValue<double>("cpu_us_per_event") > 0);
     }
 };
 
