@@ -46,10 +46,19 @@ void DeadLetterFile::write(const std::string& reason, const std::string& service
             Poco::File(parent.makeParent()).createDirectories();
         _out.open(_path, std::ios::app | std::ios::binary);
     }
+    const std::streamoff before = _out ? static_cast<std::streamoff>(Poco::File(_path).getSize()) : -1;
     _out.write(line.data(), static_cast<std::streamsize>(line.size()));
     _out.flush();
     if (!_out) {
         _out.close();
+        // A full disk can leave part of the line: cut it off, or the letter written when there
+        // is room again would continue it and spoil both lines.
+        if (before >= 0) {
+            try {
+                Poco::File(_path).setSize(static_cast<Poco::File::FileSize>(before));
+            } catch (const Poco::Exception&) {
+            }
+        }
         throw Poco::FileException("cannot write dead letter file", _path);
     }
 }

@@ -46,6 +46,7 @@ const std::string QUEUED = "eventbus_dispatch_queued_events";
 const std::string HELD_BYTES = "eventbus_dispatch_held_bytes";
 const std::string FULL = "eventbus_dispatch_full_total";
 const std::string LOST = "eventbus_dispatch_lost_total";
+const std::string UNWRITTEN = "eventbus_dead_letters_unwritten";
 
 int64_t wallMicroseconds()
 {
@@ -67,6 +68,8 @@ void describeMetrics(MetricsRegistry& metrics)
     metrics.describe(ACCEPTED, "counter", "Events the event service accepted");
     metrics.describe(DEAD_LETTERED, "counter", "Events that will never be delivered, by reason");
     metrics.describe(RETRIES, "counter", "Events put back for another delivery attempt");
+    metrics.describe(UNWRITTEN, "gauge",
+        "Dead letters the store could not keep yet (e.g. a full disk): held, tried again with backoff");
     metrics.describe(LOST, "counter",
         "Events a failing store could not take back after an unexpected delivery error (memory spool: gone; "
         "durable spool: delivered after a restart)");
@@ -100,8 +103,18 @@ struct Dispatcher::Impl {
             , sender(Sender::create(s))
             , batcher(Batcher::Limits{s.maxBatchEvents, s.maxBatchBytes, int64_t(s.lingerMs) * 1000, s.forwardClientIp})
             , backoff(std::chrono::milliseconds(s.backoffBaseMs), std::chrono::milliseconds(s.backoffMaxMs))
+            , letterBackoff(std::chrono::milliseconds(s.backoffBaseMs), std::chrono::milliseconds(s.backoffMaxMs))
         {
         }
+        /// Dead letters the store could not keep (e.g. the disk is full). They stay in flight,
+        /// held here rather than sent again, and are handed to the store again after
+        /// letterBackoff's delay; the service's own delivery and backoff go on unaffected.
+        struct UnkeptLetters {
+            std::vector<StoredEvent> events;
+            std::string category;
+            std::string reason;
+            size_t bytes = 0; ///< counted in inFlightBytes while held
+        };
         ServiceSettings settings;
         std::unique_ptr<Sender> sender;
         Batcher batcher;
@@ -109,6 +122,9 @@ struct Dispatcher::Impl {
         int inFlight = 0;
         int idleWorkers = 0; ///< workers waiting for a queue that was empty: submit must wake one
         std::unordered_map<uint64_t, int> eventErrors; ///< 207 `error` reports per event seq
+        std::vector<UnkeptLetters> unkept;
+        size_t unkeptEvents = 0;
+        Backoff letterBackoff;
         std::condition_variable wake;
         std::vector<std::thread> workers;
     };
@@ -138,7 +154,7 @@ struct Dispatcher::Impl {
     void run(Service& service);
     void deliver(Service& service, std::vector<StoredEvent>& events, const Batcher::Builder& batch);
     /// Hands letters to the store's dead letters and counts them; when the store cannot keep
-    /// them, releases them after a backoff delay instead. Throws only when that release fails.
+    /// them, holds them in service.unkept for the next attempt.
     void keepLetters(Service& service, std::vector<StoredEvent>& letters, const std::string& category,
         const std::string& reason);
     void settle(Service& service, std::vector<StoredEvent>& events, const SendResponse& response,
@@ -171,6 +187,18 @@ void Dispatcher::Impl::run(Service& service)
     const std::string& name = service.settings.name;
     std::unique_lock<std::mutex> lock(mutex);
     while (!stopping) {
+        if (!service.unkept.empty() && Backoff::Clock::now() >= service.letterBackoff.readyAt()) {
+            std::vector<Service::UnkeptLetters> again;
+            again.swap(service.unkept);
+            service.unkeptEvents = 0;
+            lock.unlock();
+            for (Service::UnkeptLetters& letters : again) {
+                inFlightBytes -= letters.bytes;
+                keepLetters(service, letters.events, letters.category, letters.reason);
+            }
+            lock.lock();
+            continue;
+        }
         // A failing service gets one probe at a time, each after its backoff delay.
         size_t limit = service.backoff.failing() ? 1 : static_cast<size_t>(std::max(service.settings.connections, 1));
         if (static_cast<size_t>(service.inFlight) >= limit) {
@@ -186,7 +214,10 @@ void Dispatcher::Impl::run(Service& service)
             // A durable store also gains events without submit (dead letters an operator
             // requeued), so an idle worker looks again now and then.
             ++service.idleWorkers;
-            service.wake.wait_for(lock, std::chrono::seconds(1));
+            auto until = Backoff::Clock::now() + std::chrono::seconds(1);
+            if (!service.unkept.empty())
+                until = std::min(until, service.letterBackoff.readyAt());
+            service.wake.wait_until(lock, until);
             --service.idleWorkers;
             continue;
         }
@@ -416,20 +447,36 @@ void Dispatcher::Impl::keepLetters(Service& service, std::vector<StoredEvent>& l
     try {
         store->deadLetter(name, std::move(letters), reason);
     } catch (const std::exception& e) {
-        // Not kept (e.g. the disk is full): back to the queue after a backoff delay, to be sent
-        // and judged again, rather than left in flight for good or resent at once in a loop.
-        log.error("event service %s: cannot keep %z dead letters, retrying them after a backoff: %s", name, count,
-            std::string(e.what()));
+        // Not kept (e.g. the disk is full). Sent again they would be judged the same, so they
+        // wait here, in flight, for the next attempt; nothing else waits for them.
+        Service::UnkeptLetters unkept{std::move(letters), category, reason, 0};
+        for (const StoredEvent& stored : unkept.events)
+            unkept.bytes += EventStore::footprint(stored.event);
+        inFlightBytes += unkept.bytes;
+        size_t held = 0;
+        std::chrono::milliseconds delay{};
         {
-            std::lock_guard<std::mutex> backoffLock(mutex);
-            auto delay = service.backoff.failure(Backoff::Clock::now());
-            metrics.set(BACKOFF, {{"event_service_name", name}}, double(delay.count()) / 1000);
+            std::lock_guard<std::mutex> lock(mutex);
+            delay = service.letterBackoff.failure(Backoff::Clock::now());
+            service.unkept.push_back(std::move(unkept));
+            held = service.unkeptEvents += count;
         }
-        metrics.add(RETRIES, {{"event_service_name", name}}, static_cast<double>(count));
-        store->release(name, std::move(letters));
+        metrics.set(UNWRITTEN, {{"event_service_name", name}}, static_cast<double>(held));
+        size_t suppressed = 0;
+        if (throttle.allow(name + "/unkept", suppressed))
+            log.error("event service %s: cannot keep %z dead letters (%z held), trying again in %s ms: %s "
+                      "(%z similar lines suppressed)",
+                name, count, held, std::to_string(delay.count()), std::string(e.what()), suppressed);
         return;
     }
     metrics.add(DEAD_LETTERED, {{"event_service_name", name}, {"reason", category}}, static_cast<double>(count));
+    size_t held = 0;
+    {
+        std::lock_guard<std::mutex> lock(mutex);
+        service.letterBackoff.success();
+        held = service.unkeptEvents;
+    }
+    metrics.set(UNWRITTEN, {{"event_service_name", name}}, static_cast<double>(held));
 }
 
 void Dispatcher::Impl::updateGauges(const std::string& service)
@@ -453,6 +500,10 @@ void Dispatcher::Impl::stop()
         for (std::thread& worker : service->workers)
             worker.join();
         service->workers.clear();
+        if (service->unkeptEvents > 0)
+            log.error("event service %s: %z dead letters could not be written before stopping (a durable spool "
+                      "sends them again after the restart; the memory spool loses them)",
+                name, service->unkeptEvents);
     }
 }
 

@@ -165,12 +165,12 @@ void MemoryStore::deadLetter(const std::string& service, std::vector<StoredEvent
     // when a write fails (disk full), the events stay in flight with their caller, who tries again
     // later, so a letter may be written twice but is never lost. Only their caller settles them
     // meanwhile.
-    for (size_t i : picks)
-        _deadLetters.write(reason, service, events[i].event.stream, events[i].event.json);
     std::vector<uint64_t> seqs;
     seqs.reserve(picks.size());
     for (size_t i : picks)
         seqs.push_back(events[i].seq);
+    for (size_t i : picks)
+        _deadLetters.write(reason, service, events[i].event.stream, events[i].event.json);
     std::lock_guard<std::mutex> lock(_mutex);
     settle(_queues[service], seqs);
 }

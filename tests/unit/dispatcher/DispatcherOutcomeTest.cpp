@@ -434,7 +434,7 @@ public:
 
     void testStoreFailingToKeepDeadLetters()
     {
-        // Letters the store could not keep are retried (judged again), not left in flight.
+        // Letters the store could not keep wait for the next attempt; they are not sent again.
         _gate->setDefault(FakeEventGate::judged([](const FakeEventGate::Request& r, size_t i) {
             return r.ids[i] == "d0" ? verdict(FakeEventGate::Kind::Invalid, "'.meta.dt' is missing")
                                     : verdict(FakeEventGate::Kind::Success);
@@ -450,20 +450,22 @@ public:
         CPPUNIT_ASSERT(waitUntil([&] { return lines(_deadLetters).size() == 1; }, deadline()));
         waitForBacklog(0);
         std::vector<FakeEventGate::Request> requests = _gate->requests();
-        CPPUNIT_ASSERT_EQUAL(size_t(2), requests.size());
+        CPPUNIT_ASSERT_EQUAL(size_t(1), requests.size());
         CPPUNIT_ASSERT_EQUAL((std::vector<std::string>{"d0", "d1"}), requests[0].ids);
-        CPPUNIT_ASSERT_EQUAL((std::vector<std::string>{"d0"}), requests[1].ids);
         CPPUNIT_ASSERT(lines(_deadLetters)[0].find(event("d0").json) != std::string::npos);
+        CPPUNIT_ASSERT_EQUAL(0, store->failDeadLetters.load());
         CPPUNIT_ASSERT_EQUAL(size_t(0), store->size());
+        CPPUNIT_ASSERT_EQUAL(1.0, _metrics.value(DEAD_LETTERED, {{"event_service_name", "eventgate"}, {"reason", "invalid"}}));
     }
 
     void testDeadLettersWaitForAWritableFile()
     {
         // The dead letter file cannot be written (its folder is a file, as good as a full disk):
-        // the invalid event stays queued and is retried with backoff, never lost, until the
-        // file can be written.
-        _gate->setDefault(FakeEventGate::judged([](const FakeEventGate::Request&, size_t) {
-            return verdict(FakeEventGate::Kind::Invalid, "'.meta.dt' is missing");
+        // the invalid event is held, in flight, and tried again with backoff, never lost and never
+        // sent again, while the service goes on delivering; it is kept once the file can be written.
+        _gate->setDefault(FakeEventGate::judged([](const FakeEventGate::Request& r, size_t i) {
+            return r.ids[i] == "w0" ? verdict(FakeEventGate::Kind::Invalid, "'.meta.dt' is missing")
+                                    : verdict(FakeEventGate::Kind::Success);
         }));
         const std::string blocker = temporaryPath();
         std::ofstream(blocker) << "not a folder";
@@ -474,11 +476,17 @@ public:
         s.backoffMaxMs = 40;
         _url = s.url;
         _dispatcher = std::make_unique<Dispatcher>(DispatchFixture::settings(s, letters), _metrics);
+        const Labels unwritten{{"event_service_name", "eventgate"}};
+        const std::string UNWRITTEN = "eventbus_dead_letters_unwritten";
         submit(events("w", 1));
         _dispatcher->start();
-        CPPUNIT_ASSERT(waitUntil([&] { return _gate->requests().size() >= 3; }, deadline()));
-        CPPUNIT_ASSERT_EQUAL(size_t(1), _dispatcher->backlog());
-        CPPUNIT_ASSERT(_metrics.value(RETRIES, {{"event_service_name", "eventgate"}}) >= 2);
+        CPPUNIT_ASSERT(waitUntil([&] { return _metrics.value(UNWRITTEN, unwritten) == 1.0; }, deadline()));
+        submit(events("v", 3)); // delivered meanwhile, without waiting for the letter
+        CPPUNIT_ASSERT(_gate->waitForEvents(3, deadline()));
+        CPPUNIT_ASSERT(waitUntil([&] { return _dispatcher->backlog() == 1; }, deadline()));
+        std::vector<FakeEventGate::Request> requests = _gate->requests();
+        CPPUNIT_ASSERT_EQUAL(size_t(2), requests.size()); // w0 was sent once
+        CPPUNIT_ASSERT_EQUAL((std::vector<std::string>{"v0", "v1", "v2"}), requests[1].ids);
         CPPUNIT_ASSERT_EQUAL(0.0, _metrics.sum(DEAD_LETTERED));
         Poco::File(blocker).remove();
         waitForBacklog(0);
@@ -487,6 +495,8 @@ public:
         CPPUNIT_ASSERT_EQUAL(size_t(1), kept.size());
         CPPUNIT_ASSERT(kept[0].find(event("w0").json) != std::string::npos);
         CPPUNIT_ASSERT_EQUAL(1.0, _metrics.value(DEAD_LETTERED, {{"event_service_name", "eventgate"}, {"reason", "invalid"}}));
+        CPPUNIT_ASSERT_EQUAL(0.0, _metrics.value(UNWRITTEN, unwritten));
+        CPPUNIT_ASSERT_EQUAL(size_t(2), _gate->requests().size());
     }
 
     void testMaskAndDisabledStreams()
