@@ -14,7 +14,6 @@
 #include <mutex>
 #include <string>
 #include <thread>
-#include <memory>
 #include <vector>
 
 #include <netinet/in.h>
