@@ -48,6 +48,25 @@ const std::string FULL = "eventbus_dispatch_full_total";
 const std::string LOST = "eventbus_dispatch_lost_total";
 const std::string UNWRITTEN = "eventbus_dead_letters_unwritten";
 
+/// Memory the dispatcher holds outside the store (taken events, a batch body), counted against
+/// the memory budget from construction until done() or destruction, even when an exception ends it.
+class HeldBytes {
+public:
+    HeldBytes(std::atomic<size_t>& total, size_t bytes) : _total(total), _bytes(bytes) { _total += bytes; }
+    ~HeldBytes() { done(); }
+    HeldBytes(const HeldBytes&) = delete;
+    HeldBytes& operator=(const HeldBytes&) = delete;
+    void done()
+    {
+        _total -= _bytes;
+        _bytes = 0;
+    }
+
+private:
+    std::atomic<size_t>& _total;
+    size_t _bytes;
+};
+
 int64_t wallMicroseconds()
 {
     return std::chrono::duration_cast<std::chrono::microseconds>(
@@ -123,8 +142,14 @@ struct Dispatcher::Impl {
         int idleWorkers = 0; ///< workers waiting for a queue that was empty: submit must wake one
         std::unordered_map<uint64_t, int> eventErrors; ///< 207 `error` reports per event seq
         std::vector<UnkeptLetters> unkept;
-        size_t unkeptEvents = 0;
         Backoff letterBackoff;
+        size_t unkeptEvents() const
+        {
+            size_t count = 0;
+            for (const UnkeptLetters& letters : unkept)
+                count += letters.events.size();
+            return count;
+        }
         std::condition_variable wake;
         std::vector<std::thread> workers;
     };
@@ -190,7 +215,6 @@ void Dispatcher::Impl::run(Service& service)
         if (!service.unkept.empty() && Backoff::Clock::now() >= service.letterBackoff.readyAt()) {
             std::vector<Service::UnkeptLetters> again;
             again.swap(service.unkept);
-            service.unkeptEvents = 0;
             lock.unlock();
             for (Service::UnkeptLetters& letters : again) {
                 inFlightBytes -= letters.bytes;
@@ -232,17 +256,11 @@ void Dispatcher::Impl::run(Service& service)
             service.wake.wait_for(lock, std::chrono::microseconds(service.batcher.limits().lingerUs + 1000));
             continue;
         }
-        // The taken events are this worker's memory until settled (the store stopped counting
-        // them), even when delivery throws.
-        struct Held {
-            std::atomic<size_t>& bytes;
-            size_t held = 0;
-            void done() { bytes -= held; held = 0; }
-            ~Held() { done(); }
-        } held{inFlightBytes};
+        // The taken events are this worker's memory until settled (the store stopped counting them).
+        size_t footprints = 0;
         for (const StoredEvent& stored : events)
-            held.held += EventStore::footprint(stored.event);
-        inFlightBytes += held.held;
+            footprints += EventStore::footprint(stored.event);
+        HeldBytes held(inFlightBytes, footprints);
         ++service.inFlight;
         // More waiting: hand the rest to another connection instead of leaving it to a timer.
         if (store->stats(name).pending > 0)
@@ -291,15 +309,8 @@ void Dispatcher::Impl::deliver(Service& service, std::vector<StoredEvent>& event
     }
 
     std::string body = Batcher::join(events);
-    size_t cost = body.size();
-    // The body counts against the memory budget until the batch is settled, even by an exception
-    // (run() counts the events themselves).
-    struct InFlight {
-        std::atomic<size_t>& bytes;
-        size_t cost;
-        ~InFlight() { bytes -= cost; }
-    } inFlight{inFlightBytes, cost};
-    inFlightBytes += cost;
+    // Until the batch is settled (run() counts the events themselves).
+    HeldBytes heldBody(inFlightBytes, body.size());
 
     metrics.add(OUTGOING, labels, static_cast<double>(events.size()));
     std::map<std::string, size_t> byStream;
@@ -392,34 +403,33 @@ void Dispatcher::Impl::settle(Service& service, std::vector<StoredEvent>& events
     // letter), each moved out of events right before its call. A store call that throws took
     // none of its group back (EventStore), so then events is made to hold exactly what was not
     // handed back, for run() to release; everything that could allocate is done up front.
-    std::vector<std::vector<StoredEvent>> groups;
-    groups.reserve(letters.size() + 1);
-    size_t undelivered = retried.size();
-    for (const auto& entry : letters)
-        undelivered += entry.second.size();
-    std::vector<StoredEvent> rest;
-    rest.reserve(undelivered);
-    groups.emplace_back().reserve(retried.size());
-    for (const auto& entry : letters)
-        groups.emplace_back().reserve(entry.second.size());
-    std::vector<const std::vector<size_t>*> indices{&retried};
+    std::vector<const std::vector<size_t>*> indices{&retried}; // per group: its indices into events
     for (const auto& entry : letters)
         indices.push_back(&entry.second);
+    std::vector<std::vector<StoredEvent>> groups(indices.size());
+    size_t undelivered = 0;
+    for (size_t g = 0; g < indices.size(); ++g) {
+        groups[g].reserve(indices[g]->size());
+        undelivered += indices[g]->size();
+    }
+    std::vector<StoredEvent> rest;
+    rest.reserve(undelivered);
+    auto handOut = [&](size_t g) -> std::vector<StoredEvent>& {
+        for (size_t i : *indices[g])
+            groups[g].push_back(std::move(events[i]));
+        return groups[g];
+    };
 
     store->ack(name, delivered);
     size_t current = 0;
     try {
-        for (size_t i : retried)
-            groups[0].push_back(std::move(events[i]));
-        if (!retried.empty()) {
-            metrics.add(RETRIES, {{"event_service_name", name}}, static_cast<double>(retried.size()));
-            store->release(name, std::move(groups[0]));
+        std::vector<StoredEvent>& retry = handOut(0);
+        if (!retry.empty()) {
+            metrics.add(RETRIES, {{"event_service_name", name}}, static_cast<double>(retry.size()));
+            store->release(name, std::move(retry));
         }
         for (const auto& [key, group] : letters) {
-            ++current;
-            std::vector<StoredEvent>& handed = groups[current];
-            for (size_t i : group)
-                handed.push_back(std::move(events[i]));
+            std::vector<StoredEvent>& handed = handOut(++current);
             size_t suppressed = 0;
             if (throttle.allow(name + "/" + key.first, suppressed))
                 log.error("event service %s (%s): dead-lettering %z events: %s (%z similar lines suppressed)", name,
@@ -459,7 +469,7 @@ void Dispatcher::Impl::keepLetters(Service& service, std::vector<StoredEvent>& l
             std::lock_guard<std::mutex> lock(mutex);
             delay = service.letterBackoff.failure(Backoff::Clock::now());
             service.unkept.push_back(std::move(unkept));
-            held = service.unkeptEvents += count;
+            held = service.unkeptEvents();
         }
         metrics.set(UNWRITTEN, {{"event_service_name", name}}, static_cast<double>(held));
         size_t suppressed = 0;
@@ -474,7 +484,7 @@ void Dispatcher::Impl::keepLetters(Service& service, std::vector<StoredEvent>& l
     {
         std::lock_guard<std::mutex> lock(mutex);
         service.letterBackoff.success();
-        held = service.unkeptEvents;
+        held = service.unkeptEvents();
     }
     metrics.set(UNWRITTEN, {{"event_service_name", name}}, static_cast<double>(held));
 }
@@ -500,10 +510,10 @@ void Dispatcher::Impl::stop()
         for (std::thread& worker : service->workers)
             worker.join();
         service->workers.clear();
-        if (service->unkeptEvents > 0)
+        if (const size_t unkept = service->unkeptEvents())
             log.error("event service %s: %z dead letters could not be written before stopping (a durable spool "
                       "sends them again after the restart; the memory spool loses them)",
-                name, service->unkeptEvents);
+                name, unkept);
     }
 }
 

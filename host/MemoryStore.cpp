@@ -84,6 +84,15 @@ std::vector<size_t> MemoryStore::inFlightAmong(const Queue& queue, const std::ve
     return picks;
 }
 
+std::vector<uint64_t> MemoryStore::seqsAt(const std::vector<StoredEvent>& events, const std::vector<size_t>& picks)
+{
+    std::vector<uint64_t> seqs;
+    seqs.reserve(picks.size());
+    for (size_t i : picks)
+        seqs.push_back(events[i].seq);
+    return seqs;
+}
+
 void MemoryStore::settle(Queue& queue, const std::vector<uint64_t>& sortedSeqs)
 {
     // Both lists are sorted: one merge walk, no allocation.
@@ -120,10 +129,7 @@ void MemoryStore::release(const std::string& service, std::vector<StoredEvent>&&
         return;
     Queue& queue = found->second;
     const std::vector<size_t> picks = inFlightAmong(queue, events);
-    std::vector<uint64_t> seqs;
-    seqs.reserve(picks.size());
-    for (size_t i : picks)
-        seqs.push_back(events[i].seq);
+    const std::vector<uint64_t> seqs = seqsAt(events, picks);
     // Each map node is allocated before its event moves in; should one allocation fail, the
     // events already moved go back, so a throw leaves the store and events as they were.
     size_t moved = 0;
@@ -165,10 +171,7 @@ void MemoryStore::deadLetter(const std::string& service, std::vector<StoredEvent
     // when a write fails (disk full), the events stay in flight with their caller, who tries again
     // later, so a letter may be written twice but is never lost. Only their caller settles them
     // meanwhile.
-    std::vector<uint64_t> seqs;
-    seqs.reserve(picks.size());
-    for (size_t i : picks)
-        seqs.push_back(events[i].seq);
+    const std::vector<uint64_t> seqs = seqsAt(events, picks);
     for (size_t i : picks)
         _deadLetters.write(reason, service, events[i].event.stream, events[i].event.json);
     std::lock_guard<std::mutex> lock(_mutex);

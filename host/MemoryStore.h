@@ -44,6 +44,8 @@ private:
     /// Which of these events are in flight in the queue (each seq once), in events' order.
     /// Allocates, changes nothing.
     static std::vector<size_t> inFlightAmong(const Queue& queue, const std::vector<StoredEvent>& events);
+    /// The seqs of events[picks], in picks' order (sorted, for picks from inFlightAmong).
+    static std::vector<uint64_t> seqsAt(const std::vector<StoredEvent>& events, const std::vector<size_t>& picks);
     /// Drops these seqs (all in flight) from the in-flight list. Does not throw.
     void settle(Queue& queue, const std::vector<uint64_t>& sortedSeqs);
 

@@ -35,6 +35,14 @@ FakeEventGate::Judgement verdict(FakeEventGate::Kind kind, const std::string& me
     return FakeEventGate::Judgement{kind, message};
 }
 
+/// EventGate judging the event with this id as kind (with message), every other one a success.
+FakeEventGate::Responder failingOnly(const std::string& id, FakeEventGate::Kind kind, const std::string& message)
+{
+    return FakeEventGate::judged([id, kind, message](const FakeEventGate::Request& r, size_t i) {
+        return r.ids[i] == id ? verdict(kind, message) : verdict(FakeEventGate::Kind::Success);
+    });
+}
+
 /// A MemoryStore whose first release / deadLetter calls fail before taking anything back, as a
 /// store whose allocation or disk fails would.
 class FailingStore : public EventStore {
@@ -196,10 +204,7 @@ public:
 
     void testEventReportedAsErrorAgainAndAgainIsDeadLettered()
     {
-        _gate->setDefault(FakeEventGate::judged([](const FakeEventGate::Request& r, size_t i) {
-            return r.ids[i] == "z0" ? verdict(FakeEventGate::Kind::Error, "Failed loading schema at /test/event/9.9.9")
-                                    : verdict(FakeEventGate::Kind::Success);
-        }));
+        _gate->setDefault(failingOnly("z0", FakeEventGate::Kind::Error, "Failed loading schema at /test/event/9.9.9"));
         ServiceSettings s = service();
         s.connections = 1;
         s.maxBatchEvents = 2;
@@ -435,10 +440,7 @@ public:
     void testStoreFailingToKeepDeadLetters()
     {
         // Letters the store could not keep wait for the next attempt; they are not sent again.
-        _gate->setDefault(FakeEventGate::judged([](const FakeEventGate::Request& r, size_t i) {
-            return r.ids[i] == "d0" ? verdict(FakeEventGate::Kind::Invalid, "'.meta.dt' is missing")
-                                    : verdict(FakeEventGate::Kind::Success);
-        }));
+        _gate->setDefault(failingOnly("d0", FakeEventGate::Kind::Invalid, "'.meta.dt' is missing"));
         ServiceSettings s = service();
         s.connections = 1;
         auto store = std::make_shared<FailingStore>(_deadLetters);
@@ -463,10 +465,7 @@ public:
         // The dead letter file cannot be written (its folder is a file, as good as a full disk):
         // the invalid event is held, in flight, and tried again with backoff, never lost and never
         // sent again, while the service goes on delivering; it is kept once the file can be written.
-        _gate->setDefault(FakeEventGate::judged([](const FakeEventGate::Request& r, size_t i) {
-            return r.ids[i] == "w0" ? verdict(FakeEventGate::Kind::Invalid, "'.meta.dt' is missing")
-                                    : verdict(FakeEventGate::Kind::Success);
-        }));
+        _gate->setDefault(failingOnly("w0", FakeEventGate::Kind::Invalid, "'.meta.dt' is missing"));
         const std::string blocker = temporaryPath();
         std::ofstream(blocker) << "not a folder";
         const std::string letters = blocker + "/dead-letters.jsonl";

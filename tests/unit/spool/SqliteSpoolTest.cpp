@@ -68,14 +68,6 @@ std::vector<StoredEvent> takeAll(EventStore& store)
     return store.take(SERVICE, [](const Event&) { return true; });
 }
 
-std::vector<uint64_t> seqsOf(const std::vector<StoredEvent>& events)
-{
-    std::vector<uint64_t> seqs;
-    for (const StoredEvent& e : events)
-        seqs.push_back(e.seq);
-    return seqs;
-}
-
 /// The ids in order, comma-separated.
 std::string idsOf(const std::vector<StoredEvent>& events)
 {
@@ -233,7 +225,7 @@ public:
         CPPUNIT_ASSERT_EQUAL(std::string("127.0.0.1"), taken[1].event.clientIp);
         CPPUNIT_ASSERT_EQUAL(size_t(3), spool->stats(SERVICE).inFlight);
         CPPUNIT_ASSERT_EQUAL(size_t(0), spool->stats(SERVICE).pending);
-        spool->ack(SERVICE, seqsOf(taken));
+        spool->ack(SERVICE, EventStore::seqsOf(taken));
         CPPUNIT_ASSERT_EQUAL(size_t(0), spool->size());
         spool.reset();
         spool = open();
@@ -263,7 +255,7 @@ public:
         CPPUNIT_ASSERT(spool->append(routed({event("a"), event("b")})));
         auto first = takeAll(*spool);
         CPPUNIT_ASSERT(spool->append(routed({event("c")})));
-        spool->release(SERVICE, seqsOf(first));
+        spool->release(SERVICE, EventStore::seqsOf(first));
         auto again = takeAll(*spool);
         CPPUNIT_ASSERT_EQUAL(std::string("a,b,c"), idsOf(again));
         CPPUNIT_ASSERT_EQUAL(1, again[0].attempts);
@@ -319,7 +311,7 @@ public:
         auto taken = takeAll(*spool);
         CPPUNIT_ASSERT_EQUAL(std::string("one,three"), idsOf(taken));
         CPPUNIT_ASSERT_EQUAL(1.0, _metrics.value("eventbus_spool_quarantined_total", {{"event_service_name", SERVICE}}));
-        spool->ack(SERVICE, seqsOf(taken));
+        spool->ack(SERVICE, EventStore::seqsOf(taken));
         spool.reset();
         SpoolDatabase db(file(), SERVICE, false);
         CPPUNIT_ASSERT_EQUAL(int64_t(1), db.queryInteger("SELECT count(*) FROM quarantine WHERE reason = 'checksum mismatch' "
@@ -353,7 +345,7 @@ public:
         CPPUNIT_ASSERT_EQUAL(std::string("s5,s6,s7,s8"), idsOf(takeAll(*spool)));
         spool.reset();
         spool = open();
-        spool->ack(SERVICE, seqsOf(takeAll(*spool)));
+        spool->ack(SERVICE, EventStore::seqsOf(takeAll(*spool)));
         CPPUNIT_ASSERT_EQUAL(size_t(0), spool->size());
         spool.reset();
         SpoolDatabase db(file(), SERVICE, false);
@@ -457,7 +449,7 @@ public:
         CPPUNIT_ASSERT(stored > 40 && stored < 70);
         CPPUNIT_ASSERT(_metrics.value("eventbus_spool_full_total", {{"event_service_name", SERVICE}}) >= 1);
         auto taken = spool->take(SERVICE, [n = 0](const Event&) mutable { return n++ < 10; });
-        spool->ack(SERVICE, seqsOf(taken));
+        spool->ack(SERVICE, EventStore::seqsOf(taken));
         CPPUNIT_ASSERT(test::waitUntil([&] { return spool->append(routed({event("after", 1000)})); },
             std::chrono::seconds(5)));
     }
@@ -509,7 +501,7 @@ public:
             // hold far less than the 50 MB of events.
             CPPUNIT_ASSERT_MESSAGE(std::to_string(spool->heldBytes()), spool->heldBytes() < size_t(12) << 20);
             auto some = spool->take(SERVICE, [n = 0](const Event&) mutable { return n++ < 100; });
-            spool->ack(SERVICE, seqsOf(some));
+            spool->ack(SERVICE, EventStore::seqsOf(some));
         }
         auto spool = open();
         CPPUNIT_ASSERT_EQUAL(size_t(total - 100), spool->size());
@@ -532,7 +524,7 @@ public:
                 CPPUNIT_ASSERT_EQUAL(std::to_string(expected), e.event.id);
                 ++expected;
             }
-            spool->ack(SERVICE, seqsOf(batch));
+            spool->ack(SERVICE, EventStore::seqsOf(batch));
         }
         CPPUNIT_ASSERT_EQUAL(total + 1, expected);
         CPPUNIT_ASSERT_EQUAL(size_t(0), spool->size());
@@ -542,7 +534,7 @@ public:
     {
         auto spool = open();
         CPPUNIT_ASSERT(spool->append(routed({event("lost")})));
-        spool->deadLetter(SERVICE, seqsOf(takeAll(*spool)), "invalid");
+        spool->deadLetter(SERVICE, EventStore::seqsOf(takeAll(*spool)), "invalid");
         {
             SpoolDatabase operatorConnection(file(), SERVICE, false);
             CPPUNIT_ASSERT(test::waitUntil([&] {
@@ -564,7 +556,7 @@ public:
         int stored = 0;
         while (spool->append(routed({event("d" + std::to_string(stored), 1000)})))
             ++stored;
-        spool->deadLetter(SERVICE, seqsOf(takeAll(*spool)), "invalid");
+        spool->deadLetter(SERVICE, EventStore::seqsOf(takeAll(*spool)), "invalid");
         CPPUNIT_ASSERT(test::waitUntil([&] { return spool->size() == 0; }, std::chrono::seconds(5)));
         CPPUNIT_ASSERT(!spool->append(routed({event("still-full", 1000)})));
         SpoolInspector inspector(_settings.dir);
@@ -600,7 +592,7 @@ public:
             for (size_t i = 0; i < perRound; ++i)
                 events.push_back(event("w" + std::to_string(round) + "-" + std::to_string(i), padding));
             CPPUNIT_ASSERT(spool->append(routed(std::move(events))));
-            spool->ack(SERVICE, seqsOf(takeAll(*spool)));
+            spool->ack(SERVICE, EventStore::seqsOf(takeAll(*spool)));
             Poco::File wal(file() + "-wal");
             if (wal.exists())
                 largestWal = std::max(largestWal, static_cast<size_t>(wal.getSize()));
@@ -726,7 +718,7 @@ public:
         auto spool = open();
         auto taken = takeAll(*spool);
         CPPUNIT_ASSERT_EQUAL(std::string("n0,n1,n2,n3,n4,n5,n6,n7,n8,n9"), idsOf(taken));
-        spool->ack(SERVICE, seqsOf(taken));
+        spool->ack(SERVICE, EventStore::seqsOf(taken));
         spool.reset();
         CPPUNIT_ASSERT_EQUAL(std::string("1:c0,2:c1,3:c2,4:c3,5:c4,6:c5,7:c6,8:c7,9:c8,10:c9"), quarantined());
         CPPUNIT_ASSERT_EQUAL(10.0, _metrics.value("eventbus_spool_quarantined_total", {{"event_service_name", SERVICE}}));
@@ -758,7 +750,7 @@ public:
         auto spool = open();
         auto taken = takeAll(*spool);
         CPPUNIT_ASSERT_EQUAL(std::string("k0,k1,k2,k3,k4,k5,k6,k7,k8,k9"), idsOf(taken));
-        spool->ack(SERVICE, seqsOf(taken));
+        spool->ack(SERVICE, EventStore::seqsOf(taken));
         spool.reset();
         CPPUNIT_ASSERT_EQUAL(std::string("1:h0,2:h1,3:h2,4:h3,5:h4,6:h5,7:h6,8:h7,9:h8,10:h9"), quarantined());
         spool = open();
@@ -872,7 +864,7 @@ public:
             for (int i = start; i < start + 100; ++i)
                 events.push_back(event("q" + std::to_string(i), padding));
             CPPUNIT_ASSERT(spool->append(routed(std::move(events))));
-            spool->deadLetter(SERVICE, seqsOf(takeAll(*spool)), "invalid");
+            spool->deadLetter(SERVICE, EventStore::seqsOf(takeAll(*spool)), "invalid");
         }
         SpoolDatabase operatorConnection(file(), SERVICE, false);
         CPPUNIT_ASSERT(test::waitUntil([&] {
@@ -926,7 +918,7 @@ public:
             return taken.size() >= 6;
         }, std::chrono::seconds(10)));
         CPPUNIT_ASSERT_EQUAL(std::string("a0,a1,a2,c0,c1,c2"), idsOf(taken));
-        spool->ack(SERVICE, seqsOf(taken));
+        spool->ack(SERVICE, EventStore::seqsOf(taken));
         // The damage must not fail the transactions that come after it.
         CPPUNIT_ASSERT(spool->append(routed({event("after")})));
         CPPUNIT_ASSERT_EQUAL(std::string("after"), idsOf(takeAll(*spool)));
@@ -963,7 +955,7 @@ public:
             for (size_t i = 0; i < letters; ++i)
                 events.push_back(event("x" + std::to_string(i)));
             CPPUNIT_ASSERT(spool->append(routed(std::move(events))));
-            spool->deadLetter(SERVICE, seqsOf(takeAll(*spool)), "invalid");
+            spool->deadLetter(SERVICE, EventStore::seqsOf(takeAll(*spool)), "invalid");
         }
         SpoolDatabase daemon(file(), SERVICE, false);
         sqlite3_busy_timeout(daemon.handle(), 0);
@@ -1010,7 +1002,7 @@ public:
         auto spool = open();
         auto taken = takeAll(*spool);
         CPPUNIT_ASSERT_EQUAL(std::string("d0,kept"), idsOf(taken));
-        spool->ack(SERVICE, seqsOf(taken));
+        spool->ack(SERVICE, EventStore::seqsOf(taken));
         CPPUNIT_ASSERT(test::waitUntil([&] { return spool->size() == 0; }, std::chrono::seconds(10)));
         spool.reset();
         double counted = _metrics.value("eventbus_spool_bytes", labels);
@@ -1026,7 +1018,7 @@ public:
     {
         auto spool = open();
         CPPUNIT_ASSERT(spool->append(routed({event("l1"), event("l2"), event("l3"), event("l4")})));
-        spool->deadLetter(SERVICE, seqsOf(takeAll(*spool)), "invalid");
+        spool->deadLetter(SERVICE, EventStore::seqsOf(takeAll(*spool)), "invalid");
         SpoolDatabase operatorConnection(file(), SERVICE, false);
         CPPUNIT_ASSERT(test::waitUntil([&] {
             return operatorConnection.queryInteger("SELECT count(*) FROM dead_letters") == 4;
@@ -1083,7 +1075,7 @@ public:
         for (size_t i = 0; i < letters; ++i)
             events.push_back(event("r" + std::to_string(i), 0));
         CPPUNIT_ASSERT(spool->append(routed(std::move(events))));
-        spool->deadLetter(SERVICE, seqsOf(takeAll(*spool)), "invalid");
+        spool->deadLetter(SERVICE, EventStore::seqsOf(takeAll(*spool)), "invalid");
         SpoolDatabase operatorConnection(file(), SERVICE, false);
         CPPUNIT_ASSERT(test::waitUntil([&] {
             return operatorConnection.queryInteger("SELECT count(*) FROM dead_letters") == int64_t(letters);
