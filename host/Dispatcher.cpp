@@ -470,8 +470,9 @@ void Dispatcher::Impl::keepLetters(Service& service, std::vector<StoredEvent>& l
             delay = service.letterBackoff.failure(Backoff::Clock::now());
             service.unkept.push_back(std::move(unkept));
             held = service.unkeptEvents();
+            // Set under the lock: workers of one service would otherwise race a stale count in.
+            metrics.set(UNWRITTEN, {{"event_service_name", name}}, static_cast<double>(held));
         }
-        metrics.set(UNWRITTEN, {{"event_service_name", name}}, static_cast<double>(held));
         size_t suppressed = 0;
         if (throttle.allow(name + "/unkept", suppressed))
             log.error("event service %s: cannot keep %z dead letters (%z held), trying again in %s ms: %s "
@@ -480,13 +481,11 @@ void Dispatcher::Impl::keepLetters(Service& service, std::vector<StoredEvent>& l
         return;
     }
     metrics.add(DEAD_LETTERED, {{"event_service_name", name}, {"reason", category}}, static_cast<double>(count));
-    size_t held = 0;
     {
         std::lock_guard<std::mutex> lock(mutex);
         service.letterBackoff.success();
-        held = service.unkeptEvents();
+        metrics.set(UNWRITTEN, {{"event_service_name", name}}, static_cast<double>(service.unkeptEvents()));
     }
-    metrics.set(UNWRITTEN, {{"event_service_name", name}}, static_cast<double>(held));
 }
 
 void Dispatcher::Impl::updateGauges(const std::string& service)
