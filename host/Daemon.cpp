@@ -139,8 +139,9 @@ bool Daemon::reload(const std::string& file, std::string& why)
 {
     auto fail = [&](const std::string& reason) {
         why = reason;
-        _metrics.add("eventbus_config_reloads_total", {{"result", "failure"}});
+        // Logged before it is counted: whoever sees the count can find the reason.
         logger().error("reload failed, the running configuration stays: " + reason);
+        _metrics.add("eventbus_config_reloads_total", {{"result", "failure"}});
         SystemdNotifier::notify("READY=1\nSTATUS=reload failed: " + reason.substr(0, 200));
         return false;
     };

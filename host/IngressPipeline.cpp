@@ -76,14 +76,14 @@ void IngressPipeline::submitBurst(PluginInstance& plugin, const std::string& lis
     // Received is counted once the burst's events are held: a datagram counted as received
     // is stored (or counted as dropped), which is what an operator or a test can rely on.
     const size_t n = events.size();
-    bool full = n > 0 && _dispatcher.submit(std::move(events)).full;
+    if (n > 0) {
+        const bool full = _dispatcher.submit(std::move(events)).full;
+        _metrics.add("eventbus_ingress_events_total", {{"plugin", plugin.name()}}, static_cast<double>(n));
+        if (full)
+            countFull(plugin.name(), n, "dropping");
+    }
     _metrics.add("eventbus_ingress_received_total", {{"plugin", plugin.name()}, {"listener", listener}},
                  static_cast<double>(inputs));
-    if (n == 0) return;
-    _metrics.add("eventbus_ingress_events_total", {{"plugin", plugin.name()}}, static_cast<double>(n));
-    if (full) {
-        countFull(plugin.name(), n, "dropping");
-    }
 }
 
 IngressAnswer IngressPipeline::process(PluginInstance& plugin, const IngressInput& input)

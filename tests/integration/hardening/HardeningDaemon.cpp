@@ -53,8 +53,17 @@ bool HardeningDaemon::waitForMetric(const std::string& name, const std::vector<s
 
 bool HardeningDaemon::serves(const std::string& id)
 {
-    return waitUntil([&] { return httpRequest(httpPort, "POST", "/test/events", echoEvent(id)) == 201; },
-                     std::chrono::seconds(10));
+    // A connection the server still refuses (its queue full of connections the test just closed,
+    // not yet noticed by the workers) is tried again, as a client would.
+    return waitUntil(
+        [&] {
+            try {
+                return httpRequest(httpPort, "POST", "/test/events", echoEvent(id)) == 201;
+            } catch (const Poco::Exception&) {
+                return false;
+            }
+        },
+        std::chrono::seconds(10));
 }
 
 Poco::Net::StreamSocket HardeningDaemon::connect() const

@@ -39,8 +39,10 @@ public:
         CPPUNIT_ASSERT(waitUntil([&] {
             d.admin("/metrics", &text);
             e = parsePrometheusText(text);
+            // Received is counted after the submission, so it can trail the delivery.
             return e.has("mediawiki_EventBus_events_accepted_total") &&
-                   e.value("eventbus_backlog_events") == 0;
+                   e.value("eventbus_backlog_events") == 0 &&
+                   e.value("eventbus_ingress_received_total", {{"plugin", "test-echo"}, {"listener", "udp"}}) >= 3;
         }, std::chrono::seconds(10)));
         CPPUNIT_ASSERT_EQUAL(std::string("counter"), e.types.at("eventbus_ingress_received_total"));
         CPPUNIT_ASSERT_EQUAL(6.0, e.value("eventbus_ingress_received_total", {{"plugin", "test-echo"}, {"listener", "http"}}));

@@ -38,7 +38,7 @@ public:
         writeFile(d.dir.file("conf.d/20-broken.properties"), "plugin.test-echo.udp_lisen = 127.0.0.1:1\n");
         ::kill(d.process->pid(), SIGHUP);
         CPPUNIT_ASSERT(waitUntil([&] { return reloads(d, "failure") == 1; }, std::chrono::seconds(10)));
-        CPPUNIT_ASSERT_MESSAGE(d.process->log(), d.process->log().find("udp_lisen") != std::string::npos);
+        CPPUNIT_ASSERT_MESSAGE(d.process->log(), d.process->waitForLog("udp_lisen", std::chrono::seconds(10)));
         CPPUNIT_ASSERT_EQUAL(201, httpRequest(d.httpPort, "POST", "/test/events", testEvent("after-bad-reload")));
         CPPUNIT_ASSERT(waitUntil([&] { return readLines(d.dir.file("events.jsonl")).size() == 1; }, std::chrono::seconds(10)));
         CPPUNIT_ASSERT_EQUAL(0.0, reloads(d, "success"));
