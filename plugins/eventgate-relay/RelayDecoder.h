@@ -39,10 +39,16 @@ class RelayDecoder {
 public:
     using IdGenerator = std::string (*)();
 
-    static RelayResult decode(std::string_view body, std::string_view dt, IdGenerator newId);
+    /// How the body is read. Auto: the recursive reader for bodies nested up to 128 levels, the
+    /// iterative one (no stack per level) for deeper ones and to word rejections. Iterative:
+    /// only the iterative reader, the reference Auto is compared with in tests and fuzzing.
+    enum class Walk { Auto, Iterative };
+
+    static RelayResult decode(std::string_view body, std::string_view dt, IdGenerator newId, Walk walk = Walk::Auto);
     /// Scans body; dt is written as meta.dt and newId() as meta.id where they are absent. The
     /// events' json views point into body (which must outlive the result) or into the result.
-    /// All or nothing: any bad event rejects the body.
+    /// All or nothing: any bad event rejects the body. newId may be called for events of a
+    /// body that is then rejected, or called again for them.
 
     static bool isHasty(std::string_view uri);
     /// True when the request target's query has a "hasty" parameter, whatever its value.

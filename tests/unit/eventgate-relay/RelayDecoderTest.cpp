@@ -36,6 +36,7 @@ class RelayDecoderTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(testViewsSurviveMovingTheResult);
     CPPUNIT_TEST(testBadBodies);
     CPPUNIT_TEST(testDeepNestingIsRejectedWithoutCrashing);
+    CPPUNIT_TEST(testBothReadersAgree);
     CPPUNIT_TEST(testInvalidUtf8AnywhereIsRejected);
     CPPUNIT_TEST(testNonAsciiAtEveryOffsetIsKept);
     CPPUNIT_TEST(testNulOutsideTheDocumentIsRejected);
@@ -162,6 +163,47 @@ public:
         const auto ok = decode(deepEvent);
         CPPUNIT_ASSERT_MESSAGE(ok.error, ok.ok());
         CPPUNIT_ASSERT_EQUAL(deepEvent.size() + kDt.size() + fixedId().size() + 16, ok.events[0].json.size());
+    }
+
+    // The recursive reader (the fast path) gives what the iterative one gives, byte for byte,
+    // for accepted bodies and rejections alike, including around its depth limit (128 levels),
+    // past which the iterative reader takes over.
+    void testBothReadersAgree() {
+        std::vector<std::string> bodies = {
+            R"([{"meta":{"stream":"s","id":"keep"},"a":1},{"meta":{"dt":"x","stream":"s"}},{"meta":{"stream":"s","id":"k","dt":"d"}}])",
+            R"(  [ { "a" : { "b" : [ 1 , 2 , { } , [ ] ] } , "meta" : { "stream" : "s" , "id" : "i" } } , {"meta":{}} ]  )",
+            R"({"meta":{},"x":1})",
+            R"({"meta":{"stream":"a\u002eb","id":"x\\y"}})",
+            R"({"x":{"meta":{"stream":"wrong"}},"meta":{"m":{"stream":"n"},"stream":"r","id":"y","dt":"d"},"y":[{"meta":1}]})",
+            R"([{"meta":{"stream":"s"}},{"meta":{"stream":""}}])",
+            R"([{"meta":{"stream":"s"}},{"meta":{"stream":"s","stream":"t"}}])",
+            R"([{"meta":{"stream":"s"}},[]])",
+            R"([{"meta":{"stream":"s"}},])",
+            R"([{"meta":{"stream":"s"}}] x)",
+            "[]", "{}", "42", "", "[1]", R"({"meta":{"stream":"s"},"x":tru})",
+        };
+        for (int depth : {1, 100, 125, 126, 127, 128, 129, 130, 200}) {
+            const std::string open(static_cast<size_t>(depth), '['), close(static_cast<size_t>(depth), ']');
+            bodies.push_back(R"({"meta":{"stream":"s"},"x":)" + open + close + "}");
+            bodies.push_back(R"([{"meta":{"stream":"s"},"x":)" + open + close + R"(},{"meta":{"stream":"t","id":"i"}}])");
+            bodies.push_back(R"({"meta":{"stream":"s"},"x":)" + open + "1" + close + "}");
+            bodies.push_back(R"({"meta":{"stream":"s"},"x":)" + open + close); // unterminated
+        }
+        size_t accepted = 0;
+        for (const std::string& body : bodies) {
+            const RelayResult fast = decode(body);
+            const RelayResult reference = RelayDecoder::decode(body, kDt, &fixedId, RelayDecoder::Walk::Iterative);
+            CPPUNIT_ASSERT_EQUAL_MESSAGE(body, reference.error, fast.error);
+            CPPUNIT_ASSERT_EQUAL_MESSAGE(body, reference.reason, fast.reason);
+            CPPUNIT_ASSERT_EQUAL_MESSAGE(body, reference.events.size(), fast.events.size());
+            for (size_t i = 0; i < fast.events.size(); ++i) {
+                CPPUNIT_ASSERT_EQUAL_MESSAGE(body, std::string(reference.events[i].json), std::string(fast.events[i].json));
+                CPPUNIT_ASSERT_EQUAL_MESSAGE(body, std::string(reference.events[i].stream), std::string(fast.events[i].stream));
+                CPPUNIT_ASSERT_EQUAL_MESSAGE(body, std::string(reference.events[i].id), std::string(fast.events[i].id));
+            }
+            accepted += fast.ok() ? 1 : 0;
+        }
+        CPPUNIT_ASSERT_EQUAL(size_t(3 + 3 * 9), accepted);
     }
 
     // UTF-8 is checked over the whole body up front, 8 ASCII bytes at a time: a bad sequence is
