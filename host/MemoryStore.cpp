@@ -9,6 +9,22 @@ MemoryStore::MemoryStore(const std::string& deadLetterPath)
 {
 }
 
+void MemoryStore::Queue::compact()
+{
+    constexpr size_t kSmall = 4096; // slots (about 1 MB) a queue may keep without being compacted
+    if (freshHead == fresh.size()) {
+        fresh.clear();
+        freshHead = 0;
+    } else if (freshHead >= kSmall && freshHead * 2 >= fresh.size()) {
+        // Moves the pending ones to the front: amortised O(1) per event, as each moves at most
+        // once per halving.
+        fresh.erase(fresh.begin(), fresh.begin() + static_cast<std::ptrdiff_t>(freshHead));
+        freshHead = 0;
+    }
+    if (fresh.capacity() > kSmall && fresh.size() * 4 < fresh.capacity())
+        fresh.shrink_to_fit(); // libstdc++'s catches a failed allocation and keeps the memory
+}
+
 bool MemoryStore::append(Routed&& events)
 {
     std::lock_guard<std::mutex> lock(_mutex);
@@ -40,7 +56,7 @@ std::vector<StoredEvent> MemoryStore::take(const std::string& service, const Acc
     for (auto it = queue.released.begin(); it != queue.released.end() && accept(it->second.event); ++it)
         ++fromReleased;
     if (fromReleased == queue.released.size())
-        while (fromFresh < queue.fresh.size() && accept(queue.fresh[fromFresh].event))
+        while (fromFresh < queue.freshCount() && accept(queue.fresh[queue.freshHead + fromFresh].event))
             ++fromFresh;
     const size_t count = fromReleased + fromFresh;
     if (count == 0)
@@ -56,10 +72,9 @@ std::vector<StoredEvent> MemoryStore::take(const std::string& service, const Acc
         takeOne(queue.released.begin()->second);
         queue.released.erase(queue.released.begin());
     }
-    for (size_t i = 0; i < fromFresh; ++i) {
-        takeOne(queue.fresh.front());
-        queue.fresh.pop_front();
-    }
+    for (size_t i = 0; i < fromFresh; ++i)
+        takeOne(queue.fresh[queue.freshHead++]);
+    queue.compact();
     // Taken seqs ascend; they precede some already in flight only when released events were
     // taken again.
     const size_t before = queue.inFlight.size();
@@ -191,8 +206,8 @@ StoreStats MemoryStore::stats(const std::string& service) const
     stats.inFlight = queue.inFlight.size();
     if (!queue.released.empty())
         stats.oldestPendingUs = queue.released.begin()->second.event.ingressUs;
-    else if (!queue.fresh.empty())
-        stats.oldestPendingUs = queue.fresh.front().event.ingressUs;
+    else if (queue.freshCount() > 0)
+        stats.oldestPendingUs = queue.fresh[queue.freshHead].event.ingressUs;
     return stats;
 }
 

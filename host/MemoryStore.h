@@ -12,7 +12,6 @@
 #include "DeadLetterFile.h"
 #include "EventStore.h"
 
-#include <deque>
 #include <map>
 #include <mutex>
 
@@ -36,10 +35,18 @@ public:
 private:
     struct Queue {
         std::map<uint64_t, StoredEvent> released; ///< pending again after a failed delivery; taken first
-        std::deque<StoredEvent> fresh;            ///< pending, never taken; in seq order
-        std::vector<uint64_t> inFlight;           ///< sorted
+        /// Pending, never taken, in seq order: fresh[freshHead...]. A vector rather than a deque,
+        /// whose nodes hold two events each (a malloc and a free per two events: 3 % of the
+        /// daemon's CPU in the relay benchmark); taken slots are reclaimed by compact().
+        std::vector<StoredEvent> fresh;
+        size_t freshHead = 0;
+        std::vector<uint64_t> inFlight; ///< sorted
         size_t pendingBytes = 0;
-        size_t pending() const { return released.size() + fresh.size(); }
+        size_t freshCount() const { return fresh.size() - freshHead; }
+        size_t pending() const { return released.size() + freshCount(); }
+        /// Drops the taken slots before freshHead once they are half the vector, and gives memory
+        /// back once the queue has shrunk well below its peak. Does not throw.
+        void compact();
     };
     /// Which of these events are in flight in the queue (each seq once), in events' order.
     /// Allocates, changes nothing.
