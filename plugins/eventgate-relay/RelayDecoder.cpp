@@ -16,11 +16,14 @@
 
 #include "RelayDecoder.h"
 
+#include <cstring>
+
 #include "eventbus/PhpJson.h"
 
 #include <rapidjson/error/en.h>
 #include <rapidjson/reader.h>
 #include <rapidjson/stream.h>
+#include <simdjson.h>
 
 namespace eventbus {
 namespace relay {
@@ -224,6 +227,186 @@ private:
     std::string _error;
 };
 
+// ---- The validated path: simdjson's DOM parser checks the whole body (UTF-8, control bytes,
+// syntax) about 2.5 times faster than the RapidJSON scan below and reads each event's meta; the
+// events' byte ranges are then found by a structural scan that may assume valid JSON. It takes
+// only the common case: every event an object with one meta holding one non-empty string stream,
+// one non-empty string id and one dt. Anything else (a bad body, a missing id or dt to insert,
+// a number simdjson cannot hold) goes to the RapidJSON scan, which decides and words it.
+
+/// Bodies above this go straight to RapidJSON: each thread's parser keeps buffers of about 13
+/// times the largest body it parsed (pages are only touched as far as a body reaches).
+constexpr size_t kValidatedMaxBody = 1 << 20;
+
+#if defined(__SSE2__)
+struct Span {
+    size_t start;
+    size_t end;
+};
+
+/// 64 bytes in four registers. (Written out rather than looped: -O2 keeps such loops, with the
+/// registers spilled to the stack, which tripled the scan's time.)
+struct Block {
+    __m128i a, b, c, d;
+};
+
+/// Bit k set where the k-th byte of the block equals x.
+inline uint64_t bytesEqual(const Block& block, __m128i x) {
+    const auto bits = [x](__m128i chunk) {
+        return uint64_t(static_cast<uint16_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(chunk, x))));
+    };
+    return bits(block.a) | bits(block.b) << 16 | bits(block.c) << 32 | bits(block.d) << 48;
+}
+
+/// Bit k set where an odd number of bits at or below k are set: inside a string, given its quotes.
+inline uint64_t prefixXor(uint64_t bits) {
+    bits ^= bits << 1;
+    bits ^= bits << 2;
+    bits ^= bits << 4;
+    bits ^= bits << 8;
+    bits ^= bits << 16;
+    bits ^= bits << 32;
+    return bits;
+}
+
+/// The byte ranges of the events of a valid body: the top-level object, or each element of the
+/// top-level list (DOM-checked to be objects). 64 bytes at a time, as simdjson's first stage
+/// does: quote bits, minus escaped ones, give the string interiors by prefix XOR; the brackets
+/// outside them give the depth. The text is padded by 64 readable bytes past len. (simdjson's DOM
+/// keeps no source offsets, and its On-Demand API, which has them, runs its scalar fallback
+/// unless built for one CPU; hence this scan of ours.)
+bool eventSpans(const char* text, size_t len, std::vector<Span>& spans) {
+    size_t first = 0;
+    while (first < len && (text[first] == ' ' || text[first] == '\t' || text[first] == '\n' || text[first] == '\r'))
+        ++first;
+    if (first == len || (text[first] != '{' && text[first] != '[')) return false;
+    const int eventDepth = text[first] == '{' ? 0 : 1; // the depth outside an event's braces
+    const __m128i quote = _mm_set1_epi8('"');
+    const __m128i backslash = _mm_set1_epi8('\\');
+    const __m128i lowerBit = _mm_set1_epi8(0x20); // '[' | 0x20 == '{', ']' | 0x20 == '}'
+    const __m128i open = _mm_set1_epi8('{');
+    const __m128i close = _mm_set1_epi8('}');
+    uint64_t stringCarry = 0; // all ones when the last block ended inside a string
+    bool escapeCarry = false; // the block's first byte is escaped
+    int depth = 0;
+    size_t eventStart = 0;
+    for (size_t block = 0; block < len; block += 64) {
+        const auto load = [text, block](size_t at) {
+            return _mm_loadu_si128(reinterpret_cast<const __m128i*>(text + block + at));
+        };
+        const Block chunks{load(0), load(16), load(32), load(48)};
+        const Block folded{_mm_or_si128(chunks.a, lowerBit), _mm_or_si128(chunks.b, lowerBit),
+                           _mm_or_si128(chunks.c, lowerBit), _mm_or_si128(chunks.d, lowerBit)};
+        uint64_t escaped = 0;
+        uint64_t backslashes = bytesEqual(chunks, backslash);
+        if (escapeCarry) {
+            escaped = 1;
+            backslashes &= ~uint64_t(1);
+        }
+        escapeCarry = false;
+        while (backslashes != 0) { // only inside strings, in valid JSON; each escapes the next byte
+            const int at = __builtin_ctzll(backslashes);
+            backslashes &= backslashes - 1;
+            if (at == 63) {
+                escapeCarry = true;
+                break;
+            }
+            escaped |= uint64_t(1) << (at + 1);
+            backslashes &= ~(uint64_t(1) << (at + 1));
+        }
+        const uint64_t inString = prefixXor(bytesEqual(chunks, quote) & ~escaped) ^ stringCarry;
+        stringCarry = uint64_t(static_cast<int64_t>(inString) >> 63);
+        const uint64_t valid = len - block >= 64 ? ~uint64_t(0) : (uint64_t(1) << (len - block)) - 1;
+        const uint64_t opens = bytesEqual(folded, open) & ~inString & valid;
+        uint64_t brackets = (opens | bytesEqual(folded, close)) & ~inString & valid;
+        while (brackets != 0) {
+            const int at = __builtin_ctzll(brackets);
+            brackets &= brackets - 1;
+            if (opens & (uint64_t(1) << at)) {
+                if (depth++ == eventDepth) eventStart = block + static_cast<size_t>(at);
+            } else if (--depth == eventDepth) {
+                spans.push_back({eventStart, block + static_cast<size_t>(at) + 1});
+            }
+        }
+    }
+    return depth == 0 && !spans.empty();
+}
+
+/// meta.stream and meta.id of an event that needs nothing inserted and breaks no rule; false
+/// for anything else.
+bool readMeta(simdjson::dom::element event, std::string_view& stream, std::string_view& id) {
+    simdjson::dom::object object;
+    if (event.get_object().get(object) != simdjson::SUCCESS) return false;
+    simdjson::dom::element meta;
+    int metas = 0;
+    for (const simdjson::dom::key_value_pair field : object) {
+        if (field.key == "meta") {
+            meta = field.value;
+            ++metas;
+        }
+    }
+    simdjson::dom::object metaObject;
+    if (metas != 1 || meta.get_object().get(metaObject) != simdjson::SUCCESS) return false;
+    int streams = 0, ids = 0, dts = 0;
+    for (const simdjson::dom::key_value_pair field : metaObject) {
+        if (field.key == "stream") {
+            ++streams;
+            if (field.value.get_string().get(stream) != simdjson::SUCCESS) return false;
+        } else if (field.key == "id") {
+            ++ids;
+            if (field.value.get_string().get(id) != simdjson::SUCCESS) return false;
+        } else if (field.key == "dt") {
+            ++dts;
+        }
+    }
+    return streams == 1 && ids == 1 && dts == 1 && !stream.empty() && !id.empty();
+}
+
+/// The validated path; true when it decoded the body into result, false (result untouched) when
+/// the RapidJSON scan has to decide.
+bool decodeValidated(std::string_view body, RelayResult& result) {
+    if (body.size() > kValidatedMaxBody) return false;
+    thread_local simdjson::dom::parser parser;
+    thread_local std::vector<char> padded;
+    padded.resize(body.size() + simdjson::SIMDJSON_PADDING);
+    std::memcpy(padded.data(), body.data(), body.size());
+    std::memset(padded.data() + body.size(), 0, simdjson::SIMDJSON_PADDING);
+    simdjson::dom::element root;
+    if (parser.parse(padded.data(), body.size(), false).get(root) != simdjson::SUCCESS) return false;
+    std::vector<Span> spans;
+    if (!eventSpans(padded.data(), body.size(), spans)) return false;
+    std::vector<char> strings(body.size()); // stream and id, unescaped: never longer than the body
+    std::vector<RelayEvent> events;
+    events.reserve(spans.size());
+    size_t used = 0;
+    auto keep = [&](std::string_view text) {
+        std::memcpy(strings.data() + used, text.data(), text.size());
+        used += text.size();
+        return std::string_view(strings.data() + used - text.size(), text.size());
+    };
+    auto add = [&](simdjson::dom::element event) {
+        std::string_view stream, id;
+        if (events.size() >= spans.size() || !readMeta(event, stream, id)) return false;
+        const Span& span = spans[events.size()];
+        events.push_back({keep(stream), keep(id), body.substr(span.start, span.end - span.start)});
+        return true;
+    };
+    simdjson::dom::array list;
+    if (root.get_array().get(list) == simdjson::SUCCESS) {
+        for (const simdjson::dom::element event : list)
+            if (!add(event)) return false;
+    } else if (!add(root)) {
+        return false;
+    }
+    if (events.empty() || events.size() != spans.size()) return false;
+    result.events = std::move(events);
+    result.unescaped = std::move(strings);
+    return true;
+}
+#else
+bool decodeValidated(std::string_view, RelayResult&) { return false; } // the span scan needs SSE2
+#endif
+
 /// The offset of the first NUL or raw 0x1A-0x1F byte, or npos. Both are invalid anywhere in JSON
 /// (raw control bytes are, and only tab, LF and CR may appear outside strings); the in-situ
 /// parse would stop at a NUL, and the SSE2 string scan would take the others as text.
@@ -280,6 +463,8 @@ bool scanBody(std::string_view body, bool recursive, RelayResult& result, std::v
 
 RelayResult RelayDecoder::decode(std::string_view body, std::string_view dt, IdGenerator newId, Walk walk) {
     RelayResult result;
+    if (walk == Walk::Auto && decodeValidated(body, result))
+        return result;
     // The in-situ stream ends at the first NUL, which JSON never allows outside of escapes.
     const size_t bad = firstUnscannableByte(body);
     if (bad != std::string_view::npos) {
@@ -297,7 +482,7 @@ RelayResult RelayDecoder::decode(std::string_view body, std::string_view dt, IdG
     // The recursive reader first. Whatever it rejects (a body nested too deep for it, or a bad
     // one) is scanned again by the iterative reader, so a rejection reads the same either way.
     std::vector<ScannedEvent> scanned;
-    const bool scannedRecursively = walk == Walk::Auto && scanBody(body, true, result, scanned);
+    const bool scannedRecursively = walk != Walk::Iterative && scanBody(body, true, result, scanned);
     if (!scannedRecursively) {
         result.reason.clear();
         result.error.clear();

@@ -1,6 +1,7 @@
 // EventGate relay bodies: RelayDecoder scans the body and must give events whose views lie in the
 // body or in the result; reading each view back lets ASan catch one that points elsewhere. Its
-// two readers (recursive, iterative) are compared on every input.
+// walks (simdjson's validated path, RapidJSON's recursive and iterative readers) are compared on
+// every input.
 #include "RelayDecoder.h"
 
 #include <cstddef>
@@ -25,16 +26,20 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
         for (char c : e.json) sum += static_cast<unsigned char>(c);
     volatile size_t sink = sum;
     (void)sink;
-    // The recursive reader (the default) and the iterative one must agree on every input.
+    // Every walk (the default's simdjson path, the recursive reader) must agree with the
+    // iterative reference on every input.
     const auto reference =
         RelayDecoder::decode(body, "2026-01-01T00:00:00Z", fixedId, RelayDecoder::Walk::Iterative);
-    if (reference.error != result.error || reference.reason != result.reason ||
-        reference.events.size() != result.events.size())
-        __builtin_trap();
-    for (size_t i = 0; i < result.events.size(); ++i)
-        if (reference.events[i].json != result.events[i].json || reference.events[i].stream != result.events[i].stream ||
-            reference.events[i].id != result.events[i].id)
+    const auto recursive =
+        RelayDecoder::decode(body, "2026-01-01T00:00:00Z", fixedId, RelayDecoder::Walk::Recursive);
+    for (const auto* r : {&result, &recursive}) {
+        if (reference.error != r->error || reference.reason != r->reason || reference.events.size() != r->events.size())
             __builtin_trap();
+        for (size_t i = 0; i < r->events.size(); ++i)
+            if (reference.events[i].json != r->events[i].json || reference.events[i].stream != r->events[i].stream ||
+                reference.events[i].id != r->events[i].id)
+                __builtin_trap();
+    }
     RelayDecoder::isHasty(body);
     return 0;
 }
