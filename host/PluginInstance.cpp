@@ -4,6 +4,7 @@
 
 #include <Poco/Logger.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstring>
 #include <mutex>
@@ -127,6 +128,8 @@ DecodeResult PluginInstance::decode(const IngressInput& input)
         in.header_count = headers.size();
     }
 
+    // A guess, bounded so that one huge input does not make every later one reserve as much.
+    result.events.reserve(std::min<size_t>(_lastEventCount.load(std::memory_order_relaxed), 4096));
     SinkContext ctx{this, &input, &result, nowUs()};
     eb_sink sink;
     sink.ctx = &ctx;
@@ -175,6 +178,7 @@ DecodeResult PluginInstance::decode(const IngressInput& input)
         status = EB_FAILED;
         result.rejectMessage = "decode threw an exception across the ABI";
     }
+    _lastEventCount.store(result.events.size(), std::memory_order_relaxed);
     if (status == EB_OK && !result.rejectReason.empty()) status = EB_REJECTED; // an emit was refused
     if (status != EB_OK) result.events.clear();
     if (status == EB_FAILED) {
