@@ -595,7 +595,15 @@ SubmitResult Dispatcher::submit(std::vector<Event>&& events)
             return refuse();
         impl.reservedBytes += cost;
     }
-    bool appended = accepted == 0 || impl.store->append(std::move(routed));
+    bool appended = false;
+    try {
+        appended = accepted == 0 || impl.store->append(std::move(routed));
+    } catch (...) {
+        // The caller answers the failure (an ingress error); the reservation must not outlive it.
+        std::lock_guard<std::mutex> lock(impl.submitMutex);
+        impl.reservedBytes -= cost;
+        throw;
+    }
     {
         std::lock_guard<std::mutex> lock(impl.submitMutex);
         impl.reservedBytes -= cost;

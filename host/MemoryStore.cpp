@@ -1,6 +1,8 @@
 #include "MemoryStore.h"
 
 #include <algorithm>
+#include <iterator>
+#include <new>
 
 namespace eventbus {
 
@@ -21,23 +23,49 @@ void MemoryStore::Queue::compact()
         fresh.erase(fresh.begin(), fresh.begin() + static_cast<std::ptrdiff_t>(freshHead));
         freshHead = 0;
     }
-    if (fresh.capacity() > kSmall && fresh.size() * 4 < fresh.capacity())
-        fresh.shrink_to_fit(); // libstdc++'s catches a failed allocation and keeps the memory
+    // After a spike, down to twice what is left (not to nothing, so that a backlog swinging
+    // around kSmall does not regrow from scratch each time).
+    const size_t target = std::max(2 * fresh.size(), kSmall);
+    if (fresh.capacity() > 2 * target) {
+        try {
+            std::vector<StoredEvent> smaller;
+            smaller.reserve(target);
+            std::move(fresh.begin(), fresh.end(), std::back_inserter(smaller));
+            fresh.swap(smaller);
+        } catch (const std::bad_alloc&) {
+            // Keeps the larger vector; nothing was moved (reserve is what throws).
+        }
+    }
 }
 
 bool MemoryStore::append(Routed&& events)
 {
     std::lock_guard<std::mutex> lock(_mutex);
-    for (auto& [service, event] : events) {
-        Queue& queue = _queues[service];
-        uint64_t seq = _nextSeq++;
-        const size_t footprintBytes = footprint(event);
-        const size_t jsonBytes = event.json.size();
-        queue.fresh.push_back(StoredEvent{seq, service, std::move(event), 0});
-        _bytes += footprintBytes;
-        queue.pendingBytes += jsonBytes;
-        ++_count;
+    // All or nothing: everything that allocates (finding the queues, making room in them) comes
+    // first; then the events are moved in, which cannot throw.
+    std::vector<Queue*> targets;
+    targets.reserve(events.size());
+    std::vector<std::pair<Queue*, size_t>> adding; // per queue touched (usually one)
+    for (const auto& routed : events) {
+        Queue* queue = targets.empty() || routed.first != events[targets.size() - 1].first ? &_queues[routed.first]
+                                                                                          : targets.back();
+        targets.push_back(queue);
+        auto entry = std::find_if(adding.begin(), adding.end(), [queue](const auto& e) { return e.first == queue; });
+        if (entry == adding.end())
+            adding.emplace_back(queue, 1);
+        else
+            ++entry->second;
     }
+    for (const auto& [queue, count] : adding)
+        if (queue->fresh.capacity() < queue->fresh.size() + count)
+            queue->fresh.reserve(std::max(2 * queue->fresh.capacity(), queue->fresh.size() + count));
+    for (size_t i = 0; i < events.size(); ++i) {
+        auto& [service, event] = events[i];
+        _bytes += footprint(event);
+        targets[i]->pendingBytes += event.json.size();
+        targets[i]->fresh.push_back(StoredEvent{_nextSeq++, std::move(service), std::move(event), 0});
+    }
+    _count += events.size();
     return true;
 }
 

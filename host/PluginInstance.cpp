@@ -129,7 +129,7 @@ DecodeResult PluginInstance::decode(const IngressInput& input)
     }
 
     // A guess, bounded so that one huge input does not make every later one reserve as much.
-    result.events.reserve(std::min<size_t>(_lastEventCount.load(std::memory_order_relaxed), 4096));
+    result.events.reserve(std::min<size_t>(_lastEventCount.load(std::memory_order_relaxed), 1024));
     SinkContext ctx{this, &input, &result, nowUs()};
     eb_sink sink;
     sink.ctx = &ctx;

@@ -102,8 +102,9 @@ private:
     std::vector<ListenerSpec> _listeners;
     std::map<std::string, JobExecutorEntry> _executors;
     std::atomic<State> _state{State::Created};
-    /// Events of the last decode: room for as many is reserved for the next one (the vector's
-    /// growth, moving every event each time, was 1 % of the daemon's CPU in the relay benchmark).
+    /// Events of the last decode: room for as many (at most 1024) is reserved for the next one
+    /// (the vector's growth, moving every event each time, was 1 % of the daemon's CPU in the
+    /// relay benchmark).
     std::atomic<size_t> _lastEventCount{0};
     mutable std::mutex _mutex; ///< guards _failure and _streamNames
     std::string _failure;

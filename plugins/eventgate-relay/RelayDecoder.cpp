@@ -234,11 +234,12 @@ private:
 // one non-empty string id and one dt. Anything else (a bad body, a missing id or dt to insert,
 // a number simdjson cannot hold) goes to the RapidJSON scan, which decides and words it.
 
-/// Bodies above this go straight to RapidJSON: each thread's parser keeps buffers of about 13
-/// times the largest body it parsed (pages are only touched as far as a body reaches).
-constexpr size_t kValidatedMaxBody = 1 << 20;
-
 #if defined(__SSE2__)
+/// Bodies above this go straight to RapidJSON.
+constexpr size_t kValidatedMaxBody = 1 << 20;
+/// A simdjson parser keeps buffers of about 13 times the largest body it parsed; each HTTP thread
+/// has one, so after a body above this it lets them go (at most ~1.7 MB kept per thread).
+constexpr size_t kValidatedKeptBody = 128 << 10;
 struct Span {
     size_t start;
     size_t end;
@@ -275,6 +276,11 @@ inline uint64_t prefixXor(uint64_t bits) {
 /// outside them give the depth. The text is padded by 64 readable bytes past len. (simdjson's DOM
 /// keeps no source offsets, and its On-Demand API, which has them, runs its scalar fallback
 /// unless built for one CPU; hence this scan of ours.)
+///
+/// False too for numbers RapidJSON may refuse where simdjson does not, so that RapidJSON decides
+/// them: any exponent (RapidJSON refuses 0e309, simdjson reads 0) and digits filling a 64-byte
+/// block outside strings, as any run of 127 or more does (RapidJSON refuses integer parts of 308
+/// digits, simdjson reads them as doubles).
 bool eventSpans(const char* text, size_t len, std::vector<Span>& spans) {
     size_t first = 0;
     while (first < len && (text[first] == ' ' || text[first] == '\t' || text[first] == '\n' || text[first] == '\r'))
@@ -286,6 +292,11 @@ bool eventSpans(const char* text, size_t len, std::vector<Span>& spans) {
     const __m128i lowerBit = _mm_set1_epi8(0x20); // '[' | 0x20 == '{', ']' | 0x20 == '}'
     const __m128i open = _mm_set1_epi8('{');
     const __m128i close = _mm_set1_epi8('}');
+    const __m128i exponent = _mm_set1_epi8('e'); // 'E' | 0x20 too
+    const __m128i belowZero = _mm_set1_epi8('0' - 1);
+    const __m128i aboveNine = _mm_set1_epi8('9' + 1);
+    const __m128i plus = _mm_set1_epi8('+');
+    const __m128i minus = _mm_set1_epi8('-');
     uint64_t stringCarry = 0; // all ones when the last block ended inside a string
     bool escapeCarry = false; // the block's first byte is escaped
     int depth = 0;
@@ -317,8 +328,25 @@ bool eventSpans(const char* text, size_t len, std::vector<Span>& spans) {
         const uint64_t inString = prefixXor(bytesEqual(chunks, quote) & ~escaped) ^ stringCarry;
         stringCarry = uint64_t(static_cast<int64_t>(inString) >> 63);
         const uint64_t valid = len - block >= 64 ? ~uint64_t(0) : (uint64_t(1) << (len - block)) - 1;
-        const uint64_t opens = bytesEqual(folded, open) & ~inString & valid;
-        uint64_t brackets = (opens | bytesEqual(folded, close)) & ~inString & valid;
+        const uint64_t outside = ~inString & valid;
+        const auto digitBits = [&](__m128i chunk) { // '0'..'9'; bytes >= 0x80 compare as negative
+            return uint64_t(static_cast<uint16_t>(_mm_movemask_epi8(
+                _mm_and_si128(_mm_cmpgt_epi8(chunk, belowZero), _mm_cmplt_epi8(chunk, aboveNine)))));
+        };
+        const uint64_t digits =
+            digitBits(chunks.a) | digitBits(chunks.b) << 16 | digitBits(chunks.c) << 32 | digitBits(chunks.d) << 48;
+        if ((digits & outside) == ~uint64_t(0)) return false;
+        // In JSON outside strings an 'e' followed by a digit or a sign is an exponent ("true" and
+        // "false" end in an 'e' followed by a delimiter).
+        const uint64_t exponents = bytesEqual(folded, exponent) & outside;
+        const uint64_t signedDigits = digits | bytesEqual(chunks, plus) | bytesEqual(chunks, minus);
+        if ((exponents & (signedDigits >> 1)) != 0) return false;
+        if ((exponents >> 63) != 0) {
+            const char next = text[block + 64]; // within the padding when past len (zeros)
+            if ((next >= '0' && next <= '9') || next == '+' || next == '-') return false;
+        }
+        const uint64_t opens = bytesEqual(folded, open) & outside;
+        uint64_t brackets = (opens | bytesEqual(folded, close)) & outside;
         while (brackets != 0) {
             const int at = __builtin_ctzll(brackets);
             brackets &= brackets - 1;
@@ -368,6 +396,15 @@ bool decodeValidated(std::string_view body, RelayResult& result) {
     if (body.size() > kValidatedMaxBody) return false;
     thread_local simdjson::dom::parser parser;
     thread_local std::vector<char> padded;
+    struct Release { // after a large body, so that each thread does not keep its buffers
+        size_t size;
+        ~Release() {
+            if (size > kValidatedKeptBody) {
+                parser = simdjson::dom::parser();
+                std::vector<char>().swap(padded);
+            }
+        }
+    } release{body.size()};
     padded.resize(body.size() + simdjson::SIMDJSON_PADDING);
     std::memcpy(padded.data(), body.data(), body.size());
     std::memset(padded.data() + body.size(), 0, simdjson::SIMDJSON_PADDING);
@@ -375,20 +412,16 @@ bool decodeValidated(std::string_view body, RelayResult& result) {
     if (parser.parse(padded.data(), body.size(), false).get(root) != simdjson::SUCCESS) return false;
     std::vector<Span> spans;
     if (!eventSpans(padded.data(), body.size(), spans)) return false;
-    std::vector<char> strings(body.size()); // stream and id, unescaped: never longer than the body
+    // stream and id point into the parser until copied below, into storage of the result's own.
     std::vector<RelayEvent> events;
     events.reserve(spans.size());
-    size_t used = 0;
-    auto keep = [&](std::string_view text) {
-        std::memcpy(strings.data() + used, text.data(), text.size());
-        used += text.size();
-        return std::string_view(strings.data() + used - text.size(), text.size());
-    };
+    size_t stringBytes = 0;
     auto add = [&](simdjson::dom::element event) {
         std::string_view stream, id;
         if (events.size() >= spans.size() || !readMeta(event, stream, id)) return false;
         const Span& span = spans[events.size()];
-        events.push_back({keep(stream), keep(id), body.substr(span.start, span.end - span.start)});
+        events.push_back({stream, id, body.substr(span.start, span.end - span.start)});
+        stringBytes += stream.size() + id.size();
         return true;
     };
     simdjson::dom::array list;
@@ -399,6 +432,17 @@ bool decodeValidated(std::string_view body, RelayResult& result) {
         return false;
     }
     if (events.empty() || events.size() != spans.size()) return false;
+    std::vector<char> strings(stringBytes);
+    size_t used = 0;
+    auto keep = [&](std::string_view& text) {
+        std::memcpy(strings.data() + used, text.data(), text.size());
+        text = std::string_view(strings.data() + used, text.size());
+        used += text.size();
+    };
+    for (RelayEvent& event : events) {
+        keep(event.stream);
+        keep(event.id);
+    }
     result.events = std::move(events);
     result.unescaped = std::move(strings);
     return true;
@@ -463,8 +507,15 @@ bool scanBody(std::string_view body, bool recursive, RelayResult& result, std::v
 
 RelayResult RelayDecoder::decode(std::string_view body, std::string_view dt, IdGenerator newId, Walk walk) {
     RelayResult result;
-    if (walk == Walk::Auto && decodeValidated(body, result))
-        return result;
+    if (walk == Walk::Auto || walk == Walk::Validated) {
+        if (decodeValidated(body, result))
+            return result;
+        if (walk == Walk::Validated) {
+            result.reason = "not_validated";
+            result.error = "the validated path does not take this body";
+            return result;
+        }
+    }
     // The in-situ stream ends at the first NUL, which JSON never allows outside of escapes.
     const size_t bad = firstUnscannableByte(body);
     if (bad != std::string_view::npos) {

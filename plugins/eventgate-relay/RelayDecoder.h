@@ -40,11 +40,13 @@ public:
     using IdGenerator = std::string (*)();
 
     /// How the body is read. Auto: simdjson's validating parser for the common case (every
-    /// event complete, the body at most 1 MiB), else as Recursive. Recursive: RapidJSON's
-    /// recursive reader for bodies nested up to 128 levels, its iterative one (no stack per
-    /// level) for deeper ones and to word rejections. Iterative: only the iterative reader, the
-    /// reference the others are compared with in tests and fuzzing.
-    enum class Walk { Auto, Recursive, Iterative };
+    /// event complete, the body at most 1 MiB, no number with an exponent; x86-64 only), else
+    /// as Recursive. Recursive: RapidJSON's recursive reader for bodies nested up to 128 levels,
+    /// its iterative one (no stack per level) for deeper ones and to word rejections.
+    /// Iterative: only the iterative reader, the reference the others are compared with in tests
+    /// and fuzzing. Validated: only simdjson's path, for tests; a body it does not take comes
+    /// back rejected with reason "not_validated".
+    enum class Walk { Auto, Recursive, Iterative, Validated };
 
     static RelayResult decode(std::string_view body, std::string_view dt, IdGenerator newId, Walk walk = Walk::Auto);
     /// Scans body; dt is written as meta.dt and newId() as meta.id where they are absent. The

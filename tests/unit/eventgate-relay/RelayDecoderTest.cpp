@@ -19,12 +19,16 @@ std::string fixedId() { return "00000000-0000-4000-8000-000000000001"; }
 
 RelayResult decode(std::string_view body) { return RelayDecoder::decode(body, kDt, &fixedId); }
 
-/// True when the body is accepted. Asserts that every walk (simdjson's validated path, the
-/// recursive reader, the iterative reference) gives the same events, or the same rejection.
+/// True when the body is accepted. Asserts that every walk (the default, the recursive reader,
+/// the iterative reference, and simdjson's validated path when it takes the body) gives the same
+/// events, or the same rejection.
 bool sameFromEveryWalk(const std::string& body) {
     const RelayResult reference = RelayDecoder::decode(body, kDt, &fixedId, RelayDecoder::Walk::Iterative);
-    for (const RelayDecoder::Walk walk : {RelayDecoder::Walk::Auto, RelayDecoder::Walk::Recursive}) {
+    for (const RelayDecoder::Walk walk :
+         {RelayDecoder::Walk::Auto, RelayDecoder::Walk::Recursive, RelayDecoder::Walk::Validated}) {
         const RelayResult r = RelayDecoder::decode(body, kDt, &fixedId, walk);
+        if (walk == RelayDecoder::Walk::Validated && r.reason == "not_validated")
+            continue;
         CPPUNIT_ASSERT_EQUAL_MESSAGE(body, reference.error, r.error);
         CPPUNIT_ASSERT_EQUAL_MESSAGE(body, reference.reason, r.reason);
         CPPUNIT_ASSERT_EQUAL_MESSAGE(body, reference.events.size(), r.events.size());
@@ -56,6 +60,7 @@ class RelayDecoderTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(testDeepNestingIsRejectedWithoutCrashing);
     CPPUNIT_TEST(testBothReadersAgree);
     CPPUNIT_TEST(testEventBoundariesAtEveryOffset);
+    CPPUNIT_TEST(testNumbersTheValidatedPathLeavesToRapidJson);
     CPPUNIT_TEST(testInvalidUtf8AnywhereIsRejected);
     CPPUNIT_TEST(testNonAsciiAtEveryOffsetIsKept);
     CPPUNIT_TEST(testNulOutsideTheDocumentIsRejected);
@@ -228,13 +233,45 @@ public:
                                           R"(","meta":{"stream":"s","id":"i)" + std::to_string(pad) +
                                           R"(","dt":"d"},"n":[{"q":")" + text + R"("},[]]})";
                 const std::string body = "[" + event + "," + event + "]";
-                const RelayResult r = decode(body);
-                CPPUNIT_ASSERT_MESSAGE(body + " -> " + r.error, sameFromEveryWalk(body));
+                const RelayResult r = RelayDecoder::decode(body, kDt, &fixedId, RelayDecoder::Walk::Validated);
+                CPPUNIT_ASSERT_MESSAGE(body + " -> " + r.error, r.ok()); // the path under test took it
+                CPPUNIT_ASSERT_MESSAGE(body, sameFromEveryWalk(body));
                 CPPUNIT_ASSERT_EQUAL_MESSAGE(body, event, std::string(r.events.at(1).json));
                 accepted += 1;
             }
         }
         CPPUNIT_ASSERT_EQUAL(size_t(8 * 140), accepted);
+    }
+
+    // Numbers simdjson reads but RapidJSON may refuse (an exponent, as in 0e309; a very long
+    // integer part) are left to RapidJSON, so they are accepted or refused as before; plain
+    // numbers and the literals stay on the validated path.
+    void testNumbersTheValidatedPathLeavesToRapidJson() {
+        const std::string meta = R"("meta":{"stream":"s","id":"i","dt":"d"})";
+        const std::string longDigits(400, '7');
+        const std::vector<std::string> left = {"0e309", "-0E999", "0.0e310", "1e5", "1.5E-3", "2e+2",
+                                               longDigits + ".0", "-" + longDigits + ".5", longDigits,
+                                               std::string(127, '1') + ".0"};
+        for (const std::string& number : left) {
+            for (const std::string& body : {"{" + meta + ",\"x\":" + number + "}", "[{\"x\":[" + number + "]," + meta + "}]"}) {
+                sameFromEveryWalk(body);
+                const RelayResult validated = RelayDecoder::decode(body, kDt, &fixedId, RelayDecoder::Walk::Validated);
+                CPPUNIT_ASSERT_EQUAL_MESSAGE(body, std::string("not_validated"), validated.reason);
+            }
+        }
+        CPPUNIT_ASSERT(!decode("{" + meta + ",\"x\":0e309}").ok()); // RapidJSON's verdict, as before
+        const std::vector<std::string> kept = {"0", "-12", "3.25", "1234567890123456789", std::string(60, '9') + ".5",
+                                               "true", "false", "null", "[true,false]", "\"1e5\""};
+        for (const std::string& value : kept) {
+            const std::string body = "{" + meta + ",\"x\":" + value + ",\"e\":1}";
+            CPPUNIT_ASSERT_MESSAGE(body, sameFromEveryWalk(body));
+            CPPUNIT_ASSERT_MESSAGE(body, RelayDecoder::decode(body, kDt, &fixedId, RelayDecoder::Walk::Validated).ok());
+        }
+        // Above 1 MiB the body goes to RapidJSON.
+        const std::string big = "{" + meta + ",\"x\":\"" + std::string(1 << 20, 'a') + "\"}";
+        CPPUNIT_ASSERT_EQUAL(std::string("not_validated"),
+                             RelayDecoder::decode(big, kDt, &fixedId, RelayDecoder::Walk::Validated).reason);
+        CPPUNIT_ASSERT(sameFromEveryWalk(big));
     }
 
     // UTF-8 is checked over the whole body up front, 8 ASCII bytes at a time: a bad sequence is
