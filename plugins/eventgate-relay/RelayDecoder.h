@@ -1,8 +1,10 @@
 // Splits an EventGate request body (one event object or a JSON list of them) into the events'
-// exact bytes, without re-serializing them: after one UTF-8 check over the whole body, a SAX scan
-// (in situ, on a scratch copy) finds each event's byte range and reads meta.stream, meta.id and
-// meta.dt. Only events lacking meta.id or meta.dt are copied, with the missing fields inserted
-// textually at the end of meta.
+// exact bytes, without re-serializing them. The common body (every event complete) is validated
+// by simdjson, which also reads each meta, and a structural scan finds each event's byte range;
+// any other body gets one UTF-8 check and a RapidJSON SAX scan (in situ, on a scratch copy) that
+// finds the byte ranges and reads meta.stream, meta.id and meta.dt, and words every rejection.
+// Only events lacking meta.id or meta.dt are copied, with the missing fields inserted textually
+// at the end of meta.
 #ifndef EVENTBUS_RELAY_RELAYDECODER_H
 #define EVENTBUS_RELAY_RELAYDECODER_H
 
@@ -29,7 +31,8 @@ struct RelayResult {
 
     std::vector<RelayEvent> events;
     std::deque<std::string> rewritten; ///< events that got meta.id or meta.dt inserted
-    std::vector<char> unescaped;       ///< the body parsed in situ: strings unescaped where they were
+    std::vector<char> unescaped;       ///< the strings stream and id point into: the body parsed in situ
+                                       ///< (RapidJSON), or their copies (the validated path)
     std::string reason;                ///< metric label when rejected
     std::string error;                 ///< why the body is rejected
     bool ok() const { return error.empty(); }
