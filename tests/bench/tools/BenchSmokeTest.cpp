@@ -6,6 +6,7 @@
 
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
+#include <Poco/Net/DatagramSocket.h>
 #include <Poco/Net/HTTPClientSession.h>
 #include <Poco/Net/HTTPRequest.h>
 #include <Poco/Net/HTTPResponse.h>
@@ -15,6 +16,7 @@
 #include <cppunit/extensions/HelperMacros.h>
 
 #include <fstream>
+#include <vector>
 
 using namespace eventbus;
 
@@ -59,6 +61,7 @@ class BenchSmokeTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(testBodyScannerCountsEventsWithAndWithoutStamps);
     CPPUNIT_TEST(testSinkAnswersLikeEventGateAndCounts);
     CPPUNIT_TEST(testLoadgenEventsArriveStamped);
+    CPPUNIT_TEST(testLoadgenRcFeedSendsOneEventPerDatagram);
     CPPUNIT_TEST(testRunBenchSmokeProducesFigures);
     CPPUNIT_TEST(testRelayDecodeTimesTheLoadgenBody);
     CPPUNIT_TEST_SUITE_END();
@@ -115,6 +118,34 @@ public:
         CPPUNIT_ASSERT_EQUAL(300, stats->getValue<int>("events"));
         CPPUNIT_ASSERT_EQUAL(300, stats->getObject("latency_us")->getValue<int>("count"));
         CPPUNIT_ASSERT(stats->getObject("latency_us")->getValue<int>("max") >= 0);
+    }
+
+    /// The RC feed goes out through UDP GSO (one sendmsg per burst): the receiver must still get
+    /// one datagram per event, numbered in order, exactly as without it.
+    void testLoadgenRcFeedSendsOneEventPerDatagram()
+    {
+        for (const bool gso : {true, false}) {
+            Poco::Net::DatagramSocket socket(Poco::Net::SocketAddress("127.0.0.1", 0));
+            socket.setReceiveBufferSize(4 << 20);
+            socket.setReceiveTimeout(Poco::Timespan(5, 0));
+            const int events = 150; // well inside even a default receive buffer, so none is dropped
+            std::string out;
+            const int status = test::runCommand(test::buildDir() + "/bin/eventbus-loadgen --mode rcfeed --target 127.0.0.1:"
+                + std::to_string(socket.address().port()) + " --rate 0 --max-events " + std::to_string(events)
+                + (gso ? "" : " --no-udp-gso"), &out);
+            CPPUNIT_ASSERT_EQUAL_MESSAGE(out, 0, status);
+            Poco::JSON::Object::Ptr sent = parseObject(out);
+            CPPUNIT_ASSERT_EQUAL_MESSAGE(out, events, sent->getValue<int>("events"));
+            CPPUNIT_ASSERT_EQUAL_MESSAGE(out, gso, sent->getValue<bool>("udp_gso"));
+            const size_t eventBytes = sent->getValue<size_t>("event_bytes");
+            std::vector<char> buffer(65536);
+            for (int i = 0; i < events; ++i) {
+                const int n = socket.receiveBytes(buffer.data(), static_cast<int>(buffer.size()));
+                CPPUNIT_ASSERT_EQUAL(eventBytes, static_cast<size_t>(n));
+                Poco::JSON::Object::Ptr change = parseObject(std::string(buffer.data(), static_cast<size_t>(n)));
+                CPPUNIT_ASSERT_EQUAL(int64_t(1000000000) + i, change->getValue<int64_t>("id"));
+            }
+        }
     }
 
     void testRunBenchSmokeProducesFigures()
