@@ -16,6 +16,14 @@
 #include <cppunit/extensions/HelperMacros.h>
 
 #include <fstream>
+
+#include <netinet/in.h>
+#include <netinet/udp.h>
+#include <sys/socket.h>
+
+#ifndef UDP_SEGMENT
+#define UDP_SEGMENT 103 // linux/udp.h, Linux 4.18 and later
+#endif
 #include <vector>
 
 using namespace eventbus;
@@ -48,6 +56,14 @@ struct SinkProcess {
         return Poco::JSON::Parser().parse(body).extract<Poco::JSON::Object::Ptr>();
     }
 };
+
+/// Whether this kernel segments UDP (Linux 4.18+): the load generator asks the same way.
+bool kernelHasUdpGso()
+{
+    Poco::Net::DatagramSocket probe(Poco::Net::SocketAddress("127.0.0.1", 0));
+    const int segmentBytes = 300;
+    return ::setsockopt(probe.impl()->sockfd(), SOL_UDP, UDP_SEGMENT, &segmentBytes, sizeof segmentBytes) == 0;
+}
 
 Poco::JSON::Object::Ptr parseObject(const std::string& text)
 {
@@ -128,7 +144,9 @@ public:
             Poco::Net::DatagramSocket socket(Poco::Net::SocketAddress("127.0.0.1", 0));
             socket.setReceiveBufferSize(4 << 20);
             socket.setReceiveTimeout(Poco::Timespan(5, 0));
-            const int events = 150; // well inside even a default receive buffer, so none is dropped
+            // The kernel charges 1.2 to 2.3 KB per queued datagram of this size: 100 fit the 425 KB
+            // that a 4 MB request gets even where net.core.rmem_max is left at Debian's default.
+            const int events = 100;
             std::string out;
             const int status = test::runCommand(test::buildDir() + "/bin/eventbus-loadgen --mode rcfeed --target 127.0.0.1:"
                 + std::to_string(socket.address().port()) + " --rate 0 --max-events " + std::to_string(events)
@@ -136,7 +154,7 @@ public:
             CPPUNIT_ASSERT_EQUAL_MESSAGE(out, 0, status);
             Poco::JSON::Object::Ptr sent = parseObject(out);
             CPPUNIT_ASSERT_EQUAL_MESSAGE(out, events, sent->getValue<int>("events"));
-            CPPUNIT_ASSERT_EQUAL_MESSAGE(out, gso, sent->getValue<bool>("udp_gso"));
+            CPPUNIT_ASSERT_EQUAL_MESSAGE(out, gso && kernelHasUdpGso(), sent->getValue<bool>("udp_gso"));
             const size_t eventBytes = sent->getValue<size_t>("event_bytes");
             std::vector<char> buffer(65536);
             for (int i = 0; i < events; ++i) {

@@ -21,6 +21,7 @@
 #include <mutex>
 #include <netinet/in.h>
 #include <netinet/udp.h>
+#include <stdexcept>
 #include <string>
 #include <sys/socket.h>
 #include <thread>
@@ -120,12 +121,23 @@ void runUdp(const Options& options, Clock::time_point end, Tally& tally)
     // one sendmsg carries a burst, and the kernel hands the receiver separate datagrams, the same
     // bytes sendmmsg sends. It costs the sender a fraction of sendmmsg's per-datagram path through
     // loopback, which on a 2-core machine would otherwise take the daemon's core.
+    // The segment size is set on the socket: a kernel that does not know the option refuses it
+    // here (one that got it as a per-message option would ignore it and send the burst as one
+    // datagram). Bursts stay within 64 segments (older kernels' limit) and 60,000 bytes.
     const size_t datagramBytes = datagrams[0].text().size();
-    bool gso = options.udpGso;
+    for (const EventBatch& datagram : datagrams)
+        if (datagram.text().size() != datagramBytes)
+            throw std::logic_error("RC feed datagrams differ in length: UDP GSO needs equal ones");
     const size_t gsoBurst = std::min(burst, size_t(60000) / datagramBytes);
-    if (gsoBurst < 2)
-        gso = false;
-    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(uint16_t))];
+    bool gso = false;
+    if (options.udpGso && gsoBurst >= 2) {
+        const int segmentBytes = int(datagramBytes);
+        gso = setsockopt(fd, SOL_UDP, UDP_SEGMENT, &segmentBytes, sizeof segmentBytes) == 0;
+        if (!gso) {
+            std::lock_guard<std::mutex> lock(tally.mutex);
+            tally.lastError = std::string("UDP GSO unavailable, sending with sendmmsg: ") + strerror(errno);
+        }
+    }
     uint64_t sent = 0, failed = 0;
     const auto start = Clock::now();
     while (Clock::now() < end && (options.maxEvents == 0 || sent < options.maxEvents)) {
@@ -152,21 +164,21 @@ void runUdp(const Options& options, Clock::time_point end, Tally& tally)
             messages[i].msg_hdr.msg_iovlen = 1;
         }
         int n;
+        const char* call = gso ? "sendmsg (GSO)" : "sendmmsg";
         if (gso) {
             msghdr message{};
             message.msg_iov = parts.data();
             message.msg_iovlen = due;
-            message.msg_control = control;
-            message.msg_controllen = sizeof control;
-            cmsghdr* segment = CMSG_FIRSTHDR(&message);
-            segment->cmsg_level = SOL_UDP;
-            segment->cmsg_type = UDP_SEGMENT;
-            segment->cmsg_len = CMSG_LEN(sizeof(uint16_t));
-            const uint16_t segmentBytes = uint16_t(datagramBytes);
-            std::memcpy(CMSG_DATA(segment), &segmentBytes, sizeof segmentBytes);
             n = sendmsg(fd, &message, 0) < 0 ? -1 : int(due);
-            if (n < 0 && (errno == EINVAL || errno == EIO || errno == ENOPROTOOPT || errno == EOPNOTSUPP)) {
-                gso = false; // a kernel without UDP GSO: sendmmsg from here on
+            if (n < 0 && (errno == EINVAL || errno == EIO)) {
+                // The route refuses segmentation (its MTU, no checksum offload, IPsec): the burst
+                // was not sent, and this and every later one go by sendmmsg.
+                const int refusal = errno;
+                gso = false;
+                const int zero = 0;
+                setsockopt(fd, SOL_UDP, UDP_SEGMENT, &zero, sizeof zero);
+                std::lock_guard<std::mutex> lock(tally.mutex);
+                tally.lastError = std::string("UDP GSO refused, sending with sendmmsg: ") + strerror(refusal);
                 continue;
             }
         } else {
@@ -178,7 +190,7 @@ void runUdp(const Options& options, Clock::time_point end, Tally& tally)
             // ECONNREFUSED reports an earlier datagram that found no listener: not this one.
             ++failed;
             std::lock_guard<std::mutex> lock(tally.mutex);
-            tally.lastError = std::string("sendmmsg: ") + strerror(errno);
+            tally.lastError = std::string(call) + ": " + strerror(errno);
         }
     }
     ::close(fd);
