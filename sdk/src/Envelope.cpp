@@ -1,6 +1,7 @@
 #include "eventbus/Envelope.h"
 
 #include <chrono>
+#include <cstring>
 #include <random>
 
 namespace eventbus {
@@ -114,6 +115,12 @@ bool isEnvelopeKey(const rapidjson::Value& name) {
 } // namespace
 
 std::string uuidV4() {
+    std::string uuid;
+    appendUuidV4(uuid);
+    return uuid;
+}
+
+void appendUuidV4(std::string& out) {
     auto& engine = randomEngine();
     uint64_t hi = engine();
     uint64_t lo = engine();
@@ -121,7 +128,8 @@ std::string uuidV4() {
     lo = (lo & ~(uint64_t(0xC) << 60)) | (uint64_t(0x8) << 60); // variant 10xx
     // By hand: snprintf's format parsing cost more than the random numbers.
     static const char kHexDigits[] = "0123456789abcdef";
-    std::string uuid(36, '-');
+    char uuid[36];
+    std::memset(uuid, '-', sizeof uuid);
     size_t pos = 0;
     const auto putHex = [&](uint64_t bits, int digits) {
         for (int shift = 4 * (digits - 1); shift >= 0; shift -= 4) uuid[pos++] = kHexDigits[bits >> shift & 0xF];
@@ -132,7 +140,7 @@ std::string uuidV4() {
     putHex(hi, 4);
     putHex(lo >> 48, 4);
     putHex(lo, 12);
-    return uuid;
+    out.append(uuid, sizeof uuid);
 }
 
 std::string newRequestId() {
@@ -155,6 +163,14 @@ std::string requestIdFrom(std::string_view header) {
 }
 
 std::string formatDt(int64_t unixSeconds) {
+    std::string dt;
+    dt.reserve(24);
+    appendDt(dt, unixSeconds);
+    return dt;
+}
+
+/// appendDt without the cache.
+static void writeDt(std::string& dt, int64_t unixSeconds) {
     int64_t days = unixSeconds / 86400;
     int64_t rem = unixSeconds % 86400;
     if (rem < 0) {
@@ -173,8 +189,6 @@ std::string formatDt(int64_t unixSeconds) {
     const int64_t y = static_cast<int64_t>(yoe) + era * 400 + (m <= 2);
     // By hand, as snprintf's "%04lld-%02u-%02uT%02u:%02u:%02uZ" would: its format parsing cost
     // more than the date arithmetic. The year has at least four characters, a minus sign included.
-    std::string dt;
-    dt.reserve(24);
     if (y < 0) dt += '-';
     uint64_t magnitude = y < 0 ? 0 - static_cast<uint64_t>(y) : static_cast<uint64_t>(y);
     char yearDigits[20];
@@ -196,7 +210,28 @@ std::string formatDt(int64_t unixSeconds) {
     twoDigits(':', static_cast<unsigned>(rem % 3600 / 60));
     twoDigits(':', static_cast<unsigned>(rem % 60));
     dt += 'Z';
-    return dt;
+}
+
+void appendDt(std::string& out, int64_t unixSeconds) {
+    // Events come in runs of the same second (an RC feed burst, a batch), so each thread keeps
+    // the last one it formatted: the date arithmetic was a fiftieth of the daemon's time under UDP
+    // load. Plain bytes, so that the cache registers no destructor per thread (which would keep a
+    // plugin mapped after it is unloaded) and holds nothing half-written if formatting throws.
+    thread_local char cached[48];
+    thread_local size_t cachedLength = 0;
+    thread_local int64_t cachedSeconds = 0;
+    if (cachedLength == 0 || cachedSeconds != unixSeconds) {
+        std::string dt;
+        writeDt(dt, unixSeconds);
+        if (dt.size() > sizeof cached) { // a year of more than 27 digits: not worth keeping
+            out += dt;
+            return;
+        }
+        std::memcpy(cached, dt.data(), dt.size());
+        cachedLength = dt.size();
+        cachedSeconds = unixSeconds;
+    }
+    out.append(cached, cachedLength);
 }
 
 std::string nowDt() {

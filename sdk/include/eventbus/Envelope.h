@@ -15,6 +15,8 @@ namespace eventbus {
 
 /// A fresh random UUID v4, lowercase with hyphens.
 std::string uuidV4();
+/// Appends one to out (36 characters), for a decoder that writes it straight into its event.
+void appendUuidV4(std::string& out);
 
 /// A new request id as MediaWiki makes one: 24 lowercase hex characters.
 std::string newRequestId();
@@ -23,6 +25,8 @@ std::string requestIdFrom(std::string_view header);
 
 /// Unix seconds as "YYYY-MM-DDTHH:MM:SSZ" (UTC, one-second precision).
 std::string formatDt(int64_t unixSeconds);
+/// Appends that form to out.
+void appendDt(std::string& out, int64_t unixSeconds);
 /// The current time in that form.
 std::string nowDt();
 /// Converts what MediaWiki's timestamp converter accepts to that form: a 14-digit MediaWiki

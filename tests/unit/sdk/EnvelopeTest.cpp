@@ -81,6 +81,14 @@ public:
         CPPUNIT_ASSERT_EQUAL(std::string("2000-02-29T23:59:59Z"), formatDt(951868799));
         CPPUNIT_ASSERT_EQUAL(std::string("1969-12-31T23:59:59Z"), formatDt(-1));
         CPPUNIT_ASSERT_EQUAL(std::string("2038-01-19T03:14:08Z"), formatDt(2147483648LL));
+        // Each thread keeps the last second it formatted: a repeat, a change and a return must
+        // all come out right, appended after what the string already holds.
+        std::string out = "x";
+        for (const int64_t seconds : {1546300800LL, 1546300800LL, 1546300801LL, 1546300800LL, 0LL})
+            eventbus::appendDt(out, seconds);
+        CPPUNIT_ASSERT_EQUAL(std::string("x2019-01-01T00:00:00Z2019-01-01T00:00:00Z2019-01-01T00:00:01Z"
+                                         "2019-01-01T00:00:00Z1970-01-01T00:00:00Z"),
+                             out);
     }
 
     void testNowDt() {
