@@ -12,6 +12,19 @@
 #include <cstdint>
 #include <limits>
 
+// Under AddressSanitizer (the fuzz and ASan builds) each decode gets buffers of its own, so a read
+// past the text is caught: the spare capacity of a reused buffer would hide it.
+#if defined(__SANITIZE_ADDRESS__)
+#define EVENTBUS_RCFEED_FRESH_BUFFERS 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define EVENTBUS_RCFEED_FRESH_BUFFERS 1
+#endif
+#endif
+#ifndef EVENTBUS_RCFEED_FRESH_BUFFERS
+#define EVENTBUS_RCFEED_FRESH_BUFFERS 0
+#endif
+
 namespace eventbus {
 namespace rcfeed {
 
@@ -312,12 +325,21 @@ RcFeedDecoder::Result RcFeedDecoder::decode(std::string_view datagram) const {
     // RapidJSON stops at a NUL byte as if the input ended there; JSON text never contains one.
     if (body.find('\0') != std::string_view::npos) return rejected("malformed_json", "NUL byte in the datagram");
 
-    // In situ: the strings the writer keeps are decoded into this copy, not into allocations.
-    std::string text(body);
-    Result result;
-    result.json.reserve(kEnvelopeBytes + _stream.size() + body.size());
+    // In situ: the strings the writer keeps are decoded into a copy of the text, not into
+    // allocations. The change's members are written first, since the envelope that precedes them
+    // in the event depends on them. Both buffers are kept per thread (each at most a few times the
+    // largest datagram): a decode then allocates only the event it returns.
+#if EVENTBUS_RCFEED_FRESH_BUFFERS
+    std::string text;
+    std::string members;
+#else
+    thread_local std::string text;
+    thread_local std::string members;
+#endif
+    text.assign(body);
+    members.clear();
     const InSituText inSitu{text.data(), body.data()};
-    ChangeWriter change(result.json, inSitu);
+    ChangeWriter change(members, inSitu);
     rapidjson::InsituStringStream input(&text[0]);
     rapidjson::Reader reader;
     const rapidjson::ParseResult parsed = reader.Parse<rapidjson::kParseInsituFlag>(input, change);
@@ -350,40 +372,40 @@ RcFeedDecoder::Result RcFeedDecoder::decode(std::string_view datagram) const {
     // needs. The feed carries no request id, so request_id is left out rather than invented.
     // The envelope's strings are encoded before the members, so an invalid one is reported first,
     // as json::encode of the whole event would.
-    result.id = uuidV4();
-    std::string envelope;
-    envelope.reserve(kEnvelopeBytes + _stream.size());
-    envelope += "{\"$schema\":\""sv;
-    envelope += kSchema;
-    envelope += "\",\"meta\":{\"uri\":"sv;
+    Result result;
+    std::string& event = result.json;
+    event.reserve(kEnvelopeBytes + _stream.size() + titleUrl.text.size() + serverName.text.size() + members.size() + 1);
+    event += "{\"$schema\":\""sv;
+    event += kSchema;
+    event += "\",\"meta\":{\"uri\":"sv;
     try {
         if (titleUrl.isString()) {
-            inSitu.appendString(envelope, titleUrl.text);
+            inSitu.appendString(event, titleUrl.text);
         } else {
             std::string dbKey(title.text);
             std::replace(dbKey.begin(), dbKey.end(), ' ', '_');
-            json::appendString(envelope, articleUrl(serverUrl.text, _articlePath, dbKey));
+            json::appendString(event, articleUrl(serverUrl.text, _articlePath, dbKey));
         }
-        envelope += ",\"id\":\""sv;
-        envelope += result.id;
-        envelope += '"';
+        event += ",\"id\":\""sv;
+        result.idOffset = event.size();
+        appendUuidV4(event);
+        event += '"';
         if (serverName.isString() && !serverName.text.empty()) {
-            envelope += ",\"domain\":"sv;
-            inSitu.appendString(envelope, serverName.text);
+            event += ",\"domain\":"sv;
+            inSitu.appendString(event, serverName.text);
         }
     } catch (const json::EncodeError& e) {
         return rejected("invalid_utf8", e.what());
     }
     if (!_streamError.empty()) return rejected("invalid_utf8", _streamError);
-    envelope += ",\"stream\":"sv;
-    envelope += _encodedStream;
+    event += ",\"stream\":"sv;
+    event += _encodedStream;
     if (!change.encodeError().empty()) return rejected("invalid_utf8", change.encodeError());
-    envelope += ",\"dt\":\""sv;
-    envelope += formatDt(timestamp.number);
-    envelope += "\"}"sv;
-
-    result.json.insert(0, envelope);
-    result.json += '}';
+    event += ",\"dt\":\""sv;
+    appendDt(event, timestamp.number);
+    event += "\"}"sv;
+    event += members;
+    event += '}';
     return result;
 }
 

@@ -16,10 +16,12 @@ public:
     struct Result {
         const char* reason = nullptr; ///< metric label when rejected; nullptr when decoded
         std::string message;          ///< why it was rejected, for the log
-        std::string id;               ///< meta.id of the event
         std::string json;             ///< the event, compact JSON
+        size_t idOffset = 0;          ///< where meta.id lies in json (a UUID, 36 characters)
 
         bool ok() const { return reason == nullptr; }
+        /// meta.id of the event.
+        std::string_view id() const { return std::string_view(json).substr(idOffset, 36); }
     };
 
     /// Largest payload UDPTransport sends (it truncates to this).

@@ -24,7 +24,7 @@ RcFeedPlugin::RcFeedPlugin(Host& host)
 Status RcFeedPlugin::decode(const Input& in, Sink& out) {
     const RcFeedDecoder::Result result = _decoder.decode(in.data());
     if (!result.ok()) return out.reject(result.reason, result.message);
-    if (!out.emit(EB_TYPE_EVENT, _decoder.stream(), result.id, result.json)) return Status::Rejected;
+    if (!out.emit(EB_TYPE_EVENT, _decoder.stream(), result.id(), result.json)) return Status::Rejected;
     return Status::Ok;
 }
 

@@ -82,6 +82,7 @@ public:
         const auto r = decoder.decode(
             R"({"type":"edit","namespace":1,"title":"Talk:Caf\u00e9 & more","timestamp":1719835200,"server_url":"http://w.example"})");
         CPPUNIT_ASSERT_MESSAGE(r.message, r.ok());
+        assertIdIsMetaId(r);
         EventFixtures::assertEvent(
             R"({"$schema":"/mediawiki/recentchange/1.0.0","meta":{"uri":"http://w.example/w/index.php?title=Talk:Caf%C3%A9_%26_more","id":"@ID@","stream":"rc","dt":"2024-07-01T12:00:00Z"},"type":"edit","namespace":1,"title":"Talk:Café & more","timestamp":1719835200,"server_url":"http://w.example"})",
             r.json);
@@ -338,7 +339,14 @@ private:
         RcFeedDecoder decoder("mediawiki.recentchange", "/wiki/$1");
         const RcFeedDecoder::Result r = decoder.decode(datagram);
         CPPUNIT_ASSERT_MESSAGE(std::string(r.reason ? r.reason : "") + ": " + r.message, r.ok());
+        assertIdIsMetaId(r);
         return r.json;
+    }
+
+    /// id() is read from where the decoder wrote meta.id into the event.
+    static void assertIdIsMetaId(const RcFeedDecoder::Result& r) {
+        CPPUNIT_ASSERT_EQUAL(size_t(36), r.id().size());
+        CPPUNIT_ASSERT_MESSAGE(r.json, r.json.find(",\"id\":\"" + std::string(r.id()) + "\"") != std::string::npos);
     }
 
     static void assertRejectedAs(const std::string& reason, const std::string& message, const std::string& datagram) {
