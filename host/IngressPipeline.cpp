@@ -6,7 +6,6 @@
 #include <Poco/Logger.h>
 #include <Poco/UTF8String.h>
 
-#include <iterator>
 
 namespace eventbus {
 
@@ -61,12 +60,9 @@ void IngressPipeline::decodeBurst(PluginInstance& plugin, const std::vector<Ingr
     std::vector<Event>& events)
 {
     for (const IngressInput* input : inputs) {
-        DecodeResult r = plugin.decode(*input);
-        if (r.status != EB_OK) {
+        const DecodeResult r = plugin.decodeInto(*input, events);
+        if (r.status != EB_OK)
             countRejected(plugin.name(), r.rejectReason, r.rejectMessage);
-            continue;
-        }
-        std::move(r.events.begin(), r.events.end(), std::back_inserter(events));
     }
 }
 

@@ -26,6 +26,7 @@ struct SinkContext {
     PluginInstance* plugin;
     const IngressInput* input;
     DecodeResult* result;
+    std::vector<Event>* events;
     int64_t ingressUs; ///< one clock reading per input: its events arrived together
 };
 
@@ -101,6 +102,28 @@ void PluginInstance::fail(const std::string& why)
 
 DecodeResult PluginInstance::decode(const IngressInput& input)
 {
+    std::vector<Event> events;
+    // A guess, bounded so that one huge input does not make every later one reserve as much.
+    events.reserve(std::min<size_t>(_lastEventCount.load(std::memory_order_relaxed), 1024));
+    DecodeResult result = decodeInto(input, events);
+    result.events = std::move(events);
+    return result;
+}
+
+DecodeResult PluginInstance::decodeInto(const IngressInput& input, std::vector<Event>& events)
+{
+    const size_t mark = events.size();
+    try {
+        return decodeAppending(input, events, mark);
+    } catch (...) {
+        // Out of memory part-way: the input's events must not be handed on as if it was accepted.
+        events.erase(events.begin() + static_cast<std::ptrdiff_t>(mark), events.end());
+        throw;
+    }
+}
+
+DecodeResult PluginInstance::decodeAppending(const IngressInput& input, std::vector<Event>& events, size_t mark)
+{
     DecodeResult result;
     if (_state == State::Failed) {
         result.status = EB_REJECTED;
@@ -128,9 +151,7 @@ DecodeResult PluginInstance::decode(const IngressInput& input)
         in.header_count = headers.size();
     }
 
-    // A guess, bounded so that one huge input does not make every later one reserve as much.
-    result.events.reserve(std::min<size_t>(_lastEventCount.load(std::memory_order_relaxed), 1024));
-    SinkContext ctx{this, &input, &result, nowUs()};
+    SinkContext ctx{this, &input, &result, &events, nowUs()};
     eb_sink sink;
     sink.ctx = &ctx;
     sink.emit = [](void* c, const eb_event* e) -> int {
@@ -155,7 +176,7 @@ DecodeResult PluginInstance::decode(const IngressInput& input)
         ev.clientIp = sc->input->peerAddress;
         ev.plugin = sc->plugin->_name;
         ev.ingressUs = sc->ingressUs;
-        sc->result->events.push_back(std::move(ev));
+        sc->events->push_back(std::move(ev));
         return 0;
     };
     sink.reject = [](void* c, const char* reason, const char* message) {
@@ -178,9 +199,9 @@ DecodeResult PluginInstance::decode(const IngressInput& input)
         status = EB_FAILED;
         result.rejectMessage = "decode threw an exception across the ABI";
     }
-    _lastEventCount.store(result.events.size(), std::memory_order_relaxed);
+    _lastEventCount.store(events.size() - mark, std::memory_order_relaxed);
     if (status == EB_OK && !result.rejectReason.empty()) status = EB_REJECTED; // an emit was refused
-    if (status != EB_OK) result.events.clear();
+    if (status != EB_OK) events.erase(events.begin() + static_cast<std::ptrdiff_t>(mark), events.end());
     if (status == EB_FAILED) {
         fail("decode failed" + (result.rejectMessage.empty() ? std::string() : ": " + result.rejectMessage));
         result.rejectReason = "plugin_failed";

@@ -74,6 +74,10 @@ public:
     /// Calls the plugin's create. Throws std::runtime_error with the plugin's message on failure.
     void create();
     DecodeResult decode(const IngressInput& input);
+    /// As decode, but the events are appended to events (the result's own list stays empty), and
+    /// nothing is appended unless the status is EB_OK: for a burst of inputs decoded into one list,
+    /// without a list per input.
+    DecodeResult decodeInto(const IngressInput& input, std::vector<Event>& events);
 
     const std::string& name() const { return _name; }
     const PluginModule& module() const { return *_module; }
@@ -90,6 +94,8 @@ private:
     static const char* apiResolveStream(void* host, const char* name);
     static int apiRegisterJobExecutor(void* host, const char* type, eb_job_execute_fn fn, void* user);
     void fail(const std::string& why);
+    /// decodeInto's work; events from index mark on are this input's.
+    DecodeResult decodeAppending(const IngressInput& input, std::vector<Event>& events, size_t mark);
 
     std::shared_ptr<PluginModule> _module;
     std::string _name;

@@ -61,6 +61,7 @@ class PluginLoaderTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(testRefusesModuleWhoseNameDiffers);
     CPPUNIT_TEST(testThrowingCreateIsDisabledOthersKeepWorking);
     CPPUNIT_TEST(testFailingOrThrowingDecodeDisablesOnlyThatPlugin);
+    CPPUNIT_TEST(testDecodeIntoAppendsOnlyWhatAnAcceptedInputGives);
     CPPUNIT_TEST(testUnknownPluginKeyNamesFileAndKey);
     CPPUNIT_TEST_SUITE_END();
 
@@ -155,6 +156,33 @@ public:
             CPPUNIT_ASSERT_EQUAL(std::string("plugin_disabled"), after.rejectReason);
             CPPUNIT_ASSERT_EQUAL(1.0, metrics.value("eventbus_plugin_failures_total", {{"plugin", "test-echo"}}));
         }
+    }
+
+    /// A UDP set decodes every datagram into one list: an input the plugin rejects after emitting
+    /// some events must leave the list as it was, and an accepted one appends after what is there.
+    void testDecodeIntoAppendsOnlyWhatAnAcceptedInputGives()
+    {
+        Settings s = settingsWith({"test-echo"});
+        MetricsRegistry metrics;
+        std::vector<ConfigProblem> problems, failures;
+        auto plugins = PluginLoader::load(s, metrics, problems, failures);
+        CPPUNIT_ASSERT_EQUAL(size_t(1), plugins.size());
+        std::vector<Event> events(1);
+        events[0].id = "earlier";
+        const std::string first = R"({"meta":{"stream":"s","id":"i1"}})";
+        const std::string second = R"({"meta":{"stream":"s","id":"i2"}})";
+        DecodeResult r = plugins[0]->decodeInto(line(first + "\n" + second), events);
+        CPPUNIT_ASSERT_EQUAL(int(EB_OK), r.status);
+        CPPUNIT_ASSERT(r.events.empty());
+        CPPUNIT_ASSERT_EQUAL(size_t(3), events.size());
+        CPPUNIT_ASSERT_EQUAL(std::string("i2"), events[2].id);
+        r = plugins[0]->decodeInto(line(R"({"meta":{"stream":"s","id":"i3"}})" "\nnot json"), events);
+        CPPUNIT_ASSERT_EQUAL(int(EB_REJECTED), r.status);
+        CPPUNIT_ASSERT_EQUAL(std::string("malformed_json"), r.rejectReason);
+        CPPUNIT_ASSERT_EQUAL(size_t(3), events.size());
+        CPPUNIT_ASSERT_EQUAL(std::string("earlier"), events[0].id);
+        CPPUNIT_ASSERT_EQUAL(std::string("i1"), events[1].id);
+        CPPUNIT_ASSERT_EQUAL(std::string("i2"), events[2].id);
     }
 
     void testUnknownPluginKeyNamesFileAndKey()
