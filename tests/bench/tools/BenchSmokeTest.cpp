@@ -183,6 +183,10 @@ public:
         CPPUNIT_ASSERT_MESSAGE(out, cell->getObject("throughput")->getValue<int>("delivered_events") > 0);
         CPPUNIT_ASSERT_MESSAGE(out, cell->getObject("latency_at_rate")->getValue<int>("delivered_events") > 0);
         CPPUNIT_ASSERT_MESSAGE(out, cell->getValue<double>("peak_rss_mb") > 0);
+        // The RC feed cell also looks for the highest rate it delivers with at most 1 % lost.
+        CPPUNIT_ASSERT_MESSAGE(out, cell->has("lossless"));
+        Poco::JSON::Object::Ptr lossless = cell->getObject("lossless");
+        CPPUNIT_ASSERT_MESSAGE(out, lossless->getValue<int>("offered_rate") > 0 || lossless->getArray("probes")->size() > 0);
         CPPUNIT_ASSERT_MESSAGE(out, report->getObject("baseline")->getValue<double>("events_per_s") > 0);
     }
 
