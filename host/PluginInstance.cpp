@@ -112,18 +112,24 @@ DecodeResult PluginInstance::decode(const IngressInput& input)
 
 DecodeResult PluginInstance::decodeInto(const IngressInput& input, std::vector<Event>& events)
 {
+    // What this input emitted is taken back unless it was accepted, also when something throws
+    // part-way (out of memory): a rejected input's events must not be handed on.
     const size_t mark = events.size();
+    const auto takeBack = [&] { events.erase(events.begin() + static_cast<std::ptrdiff_t>(mark), events.end()); };
+    DecodeResult result;
     try {
-        return decodeAppending(input, events, mark);
+        result = decodeAppending(input, events);
     } catch (...) {
-        // Out of memory part-way: the input's events must not be handed on as if it was accepted.
-        events.erase(events.begin() + static_cast<std::ptrdiff_t>(mark), events.end());
+        takeBack();
         throw;
     }
+    if (result.status != EB_OK) takeBack();
+    return result;
 }
 
-DecodeResult PluginInstance::decodeAppending(const IngressInput& input, std::vector<Event>& events, size_t mark)
+DecodeResult PluginInstance::decodeAppending(const IngressInput& input, std::vector<Event>& events)
 {
+    const size_t mark = events.size();
     DecodeResult result;
     if (_state == State::Failed) {
         result.status = EB_REJECTED;
@@ -201,7 +207,6 @@ DecodeResult PluginInstance::decodeAppending(const IngressInput& input, std::vec
     }
     _lastEventCount.store(events.size() - mark, std::memory_order_relaxed);
     if (status == EB_OK && !result.rejectReason.empty()) status = EB_REJECTED; // an emit was refused
-    if (status != EB_OK) events.erase(events.begin() + static_cast<std::ptrdiff_t>(mark), events.end());
     if (status == EB_FAILED) {
         fail("decode failed" + (result.rejectMessage.empty() ? std::string() : ": " + result.rejectMessage));
         result.rejectReason = "plugin_failed";

@@ -94,8 +94,8 @@ private:
     static const char* apiResolveStream(void* host, const char* name);
     static int apiRegisterJobExecutor(void* host, const char* type, eb_job_execute_fn fn, void* user);
     void fail(const std::string& why);
-    /// decodeInto's work; events from index mark on are this input's.
-    DecodeResult decodeAppending(const IngressInput& input, std::vector<Event>& events, size_t mark);
+    /// decodeInto's work: appends whatever the plugin emits, accepted or not.
+    DecodeResult decodeAppending(const IngressInput& input, std::vector<Event>& events);
 
     std::shared_ptr<PluginModule> _module;
     std::string _name;
