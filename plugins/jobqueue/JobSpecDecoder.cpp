@@ -5,14 +5,11 @@
 #include "eventbus/Envelope.h"
 #include "eventbus/PhpJson.h"
 
-#include <Poco/DigestEngine.h>
-#include <Poco/HMACEngine.h>
-#include <Poco/SHA1Engine.h>
-
 #include <rapidjson/error/en.h>
 
 #include <algorithm>
 #include <cstdlib>
+#include <memory>
 #include <utility>
 
 namespace eventbus {
@@ -103,7 +100,8 @@ std::string jobLabel(size_t index) { return "job " + std::to_string(index); }
 
 } // namespace
 
-JobSpecDecoder::JobSpecDecoder(JobQueueSettings settings) : _settings(std::move(settings)) {}
+JobSpecDecoder::JobSpecDecoder(JobQueueSettings settings)
+    : _settings(std::move(settings)), _digest(std::make_shared<const Sha1Digest>(_settings.secret)) {}
 
 bool JobSpecDecoder::phpKeyLess(std::string_view a, std::string_view b) {
     if (isNumericString(a) && isNumericString(b))
@@ -140,18 +138,6 @@ std::string JobSpecDecoder::deduplicationInfo(std::string_view type, const rapid
     }
     out += "}}";
     return out;
-}
-
-std::string JobSpecDecoder::sha1Hex(std::string_view bytes) {
-    Poco::SHA1Engine engine;
-    engine.update(bytes.data(), static_cast<unsigned>(bytes.size()));
-    return Poco::DigestEngine::digestToHex(engine.digest());
-}
-
-std::string JobSpecDecoder::hmacSha1Hex(std::string_view key, std::string_view bytes) {
-    Poco::HMACEngine<Poco::SHA1Engine> engine{std::string(key)};
-    engine.update(bytes.data(), static_cast<unsigned>(bytes.size()));
-    return Poco::DigestEngine::digestToHex(engine.digest());
 }
 
 JobDecodeResult JobSpecDecoder::decode(std::string_view body, const JobRequestContext& context) const {
@@ -348,7 +334,7 @@ bool JobSpecDecoder::buildEvent(const rapidjson::Value& spec, const JobRequestCo
     doc.AddMember("type", stringValue(type, alloc), alloc);
     if (!delayUntil.empty()) doc.AddMember("delay_until", stringValue(delayUntil, alloc), alloc);
     if (removeDuplicates) {
-        sha1 = sha1Hex(deduplicationInfo(type, params, ignoredParams));
+        sha1 = _digest->sha1Hex(deduplicationInfo(type, params, ignoredParams));
         doc.AddMember("sha1", stringValue(sha1, alloc), alloc);
     }
     if (!rootDt.empty()) {
@@ -369,7 +355,7 @@ bool JobSpecDecoder::buildEvent(const rapidjson::Value& spec, const JobRequestCo
         return false;
     }
     doc["meta"].AddMember("dt", stringValue(context.dt.empty() ? nowDt() : context.dt, alloc), alloc);
-    doc.AddMember("mediawiki_signature", stringValue(hmacSha1Hex(_settings.secret, signedText), alloc), alloc);
+    doc.AddMember("mediawiki_signature", stringValue(_digest->hmacHex(signedText), alloc), alloc);
     event.json = json::encode(doc);
     return true;
 }

@@ -4,10 +4,13 @@
 #ifndef EVENTBUS_JOBQUEUE_JOBSPECDECODER_H
 #define EVENTBUS_JOBQUEUE_JOBSPECDECODER_H
 
+#include "Sha1Digest.h"
+
 #include <rapidjson/document.h>
 
 #include <functional>
 #include <map>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -54,9 +57,6 @@ public:
     /// PHP serialize() of {type, params} with the root-job, release and request-id params and
     /// ignoredParams removed and the rest sorted as PHP's ksort sorts them.
 
-    static std::string sha1Hex(std::string_view bytes);
-    static std::string hmacSha1Hex(std::string_view key, std::string_view bytes);
-
     static bool phpKeyLess(std::string_view a, std::string_view b);
     /// PHP 8 ksort order: numeric comparison when both keys are numeric, byte order otherwise.
 
@@ -65,6 +65,7 @@ private:
                     std::string& sha1, std::string& error) const;
 
     JobQueueSettings _settings;
+    std::shared_ptr<const Sha1Digest> _digest; ///< keyed with _settings.secret
 };
 
 } // namespace jobqueue

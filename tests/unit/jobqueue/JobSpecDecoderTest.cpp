@@ -74,7 +74,7 @@ public:
         CPPUNIT_ASSERT_EQUAL(std::string("a:2:{s:4:\"type\";s:10:\"deletePage\";s:6:\"params\";a:2:{s:9:\"namespace\";"
                                          "i:0;s:5:\"title\";s:9:\"Main_Page\";}}"),
                              dedup);
-        CPPUNIT_ASSERT_EQUAL(std::string("4bcf3f232a59099efbce29285ca03b69e94b93c7"), JobSpecDecoder::sha1Hex(dedup));
+        CPPUNIT_ASSERT_EQUAL(std::string("4bcf3f232a59099efbce29285ca03b69e94b93c7"), Sha1Digest("").sha1Hex(dedup));
 
         auto result = decoderWith("secret").decode(
             R"({"type":"deletePage","database":"enwiki","removeDuplicates":true,)"
@@ -95,7 +95,7 @@ public:
         std::string signature;
         CPPUNIT_ASSERT_EQUAL(expectedSigned, signedPart(e.json, &signature));
         CPPUNIT_ASSERT_EQUAL(std::string("93445372feb827956dfdc609c1188c61281a7182"), signature);
-        CPPUNIT_ASSERT_EQUAL(signature, JobSpecDecoder::hmacSha1Hex("secret", expectedSigned));
+        CPPUNIT_ASSERT_EQUAL(signature, Sha1Digest("secret").hmacHex(expectedSigned));
     }
 
     void testHtmlCacheUpdateExample() {
@@ -151,7 +151,7 @@ public:
                        std::string::npos);
         std::string signature;
         const std::string signedText = signedPart(json, &signature);
-        CPPUNIT_ASSERT_EQUAL(JobSpecDecoder::hmacSha1Hex("s", signedText), signature);
+        CPPUNIT_ASSERT_EQUAL(Sha1Digest("s").hmacHex(signedText), signature);
         CPPUNIT_ASSERT(json.find("\"sha1\"") == std::string::npos);
         CPPUNIT_ASSERT(json.find("\"root_event\"") == std::string::npos);
         CPPUNIT_ASSERT(json.find("\"delay_until\"") == std::string::npos);
