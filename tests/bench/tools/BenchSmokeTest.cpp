@@ -79,7 +79,7 @@ class BenchSmokeTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(testLoadgenEventsArriveStamped);
     CPPUNIT_TEST(testLoadgenRcFeedSendsOneEventPerDatagram);
     CPPUNIT_TEST(testRunBenchSmokeProducesFigures);
-    CPPUNIT_TEST(testRelayDecodeTimesTheLoadgenBody);
+    CPPUNIT_TEST(testDecodeTimesTheLoadgenBodies);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -190,14 +190,18 @@ public:
         CPPUNIT_ASSERT_MESSAGE(out, report->getObject("baseline")->getValue<double>("events_per_s") > 0);
     }
 
-    void testRelayDecodeTimesTheLoadgenBody()
+    void testDecodeTimesTheLoadgenBodies()
     {
+        for (const char* plugin : {"relay", "jobs"}) {
+            std::string out;
+            const int status = test::runCommand(test::buildDir() + "/bin/eventbus-decode " + plugin + " 10", &out);
+            CPPUNIT_ASSERT_EQUAL_MESSAGE(out, 0, status);
+            Poco::JSON::Object::Ptr figures = parseObject(out);
+            CPPUNIT_ASSERT_EQUAL_MESSAGE(out, 1000, figures->getValue<int>("events")); // 10 bodies of 100
+            CPPUNIT_ASSERT_MESSAGE(out, figures->getValue<double>("cpu_us_per_event") > 0);
+        }
         std::string out;
-        const int status = test::runCommand(test::buildDir() + "/bin/eventbus-relay-decode 10", &out);
-        CPPUNIT_ASSERT_EQUAL_MESSAGE(out, 0, status);
-        Poco::JSON::Object::Ptr figures = parseObject(out);
-        CPPUNIT_ASSERT_EQUAL_MESSAGE(out, 1000, figures->getValue<int>("events")); // 10 bodies of 100
-        CPPUNIT_ASSERT_MESSAGE(out, figures->getValue<double>("cpu_us_per_event") > 0);
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(out, 2, test::runCommand(test::buildDir() + "/bin/eventbus-decode rcfeed", &out));
     }
 };
 

@@ -1,0 +1,97 @@
+// Times one plugin's decoder alone on the body the load generator sends (100 events of about
+// 500 bytes), without sockets, threads or the rest of the daemon: the figure to compare between
+// two builds of a decoder (run each a few times, alternating).
+//
+//     eventbus-decode relay|jobs [ROUNDS]      (default 20000 bodies)
+//
+// relay: RelayDecoder on EventGate events; jobs: JobSpecDecoder on job specifications (with
+// de-duplication and signing, as the plugin's defaults do).
+#include "EventBatch.h"
+#include "JobSpecDecoder.h"
+#include "RelayDecoder.h"
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <ctime>
+#include <functional>
+#include <memory>
+#include <string>
+
+namespace {
+
+const char* const kDt = "2026-11-29T00:00:00Z";
+
+std::string fixedId() { return "00000000-0000-4000-8000-000000000000"; }
+
+double cpuSeconds() {
+    timespec t{};
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+    return double(t.tv_sec) + double(t.tv_nsec) / 1e9;
+}
+
+/// Decodes the body once: the number of events, or -1 (with the error printed).
+using Decode = std::function<long(const std::string& body)>;
+
+Decode relayDecoder() {
+    return [](const std::string& body) -> long {
+        const auto result = eventbus::relay::RelayDecoder::decode(body, kDt, &fixedId);
+        if (!result.ok()) {
+            std::fprintf(stderr, "decode failed: %s\n", result.error.c_str());
+            return -1;
+        }
+        return long(result.events.size());
+    };
+}
+
+Decode jobDecoder() {
+    eventbus::jobqueue::JobQueueSettings settings;
+    settings.secret = "bench-secret";
+    settings.serverName = "bench.example.org";
+    auto decoder = std::make_shared<eventbus::jobqueue::JobSpecDecoder>(settings);
+    eventbus::jobqueue::JobRequestContext context;
+    context.requestId = "bench-request";
+    context.dt = kDt;
+    context.newId = &fixedId;
+    return [decoder, context](const std::string& body) -> long {
+        const auto result = decoder->decode(body, context);
+        if (!result.ok()) {
+            std::fprintf(stderr, "decode failed: %s\n", result.error.c_str());
+            return -1;
+        }
+        return long(result.events.size());
+    };
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+    using eventbus::bench::EventBatch;
+    const bool relay = argc > 1 && std::strcmp(argv[1], "relay") == 0;
+    const bool jobs = argc > 1 && std::strcmp(argv[1], "jobs") == 0;
+    const long rounds = argc > 2 ? std::atol(argv[2]) : 20000;
+    if ((!relay && !jobs) || rounds <= 0 || argc > 3) {
+        std::fprintf(stderr, "usage: eventbus-decode relay|jobs [ROUNDS > 0]\n");
+        return 2;
+    }
+    // The load generator's batches: the sizes its --mode relay and --mode jobs send by default.
+    EventBatch batch(relay ? EventBatch::Kind::EventGateEvent : EventBatch::Kind::JobSpecification, 100,
+                     relay ? 500 : 200, true);
+    batch.stamp(1700000000000000, 1);
+    const std::string& body = batch.text();
+    const Decode decode = relay ? relayDecoder() : jobDecoder();
+    size_t events = 0;
+    const double startCpu = cpuSeconds();
+    const auto start = std::chrono::steady_clock::now();
+    for (long i = 0; i < rounds; ++i) {
+        const long decoded = decode(body);
+        if (decoded < 0) return 1;
+        events += size_t(decoded);
+    }
+    const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    const double cpu = cpuSeconds() - startCpu;
+    std::printf("{\"events\":%zu,\"body_bytes\":%zu,\"cpu_us_per_event\":%.3f,\"wall_us_per_event\":%.3f}\n", events,
+                body.size(), cpu * 1e6 / double(events), wall * 1e6 / double(events));
+    return 0;
+}
