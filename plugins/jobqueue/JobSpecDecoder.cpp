@@ -346,17 +346,37 @@ bool JobSpecDecoder::buildEvent(const rapidjson::Value& spec, const JobRequestCo
     doc.AddMember("params", params, alloc);
 
     // The signature covers the event as MediaWiki built it, without meta.dt: the job runner
-    // verifies exactly these bytes after taking meta.dt out again.
+    // verifies exactly these bytes after taking meta.dt out again. The document is encoded once,
+    // member by member as json::encode does, noting where meta ends; the event is those bytes
+    // with meta.dt spliced in at the end of meta and the signature appended (encoding the
+    // document again was a fifth of the plugin's time).
     std::string signedText;
+    size_t metaEnd = 0; // just past meta's closing brace
     try {
-        signedText = json::encode(doc);
+        signedText.reserve(1024);
+        signedText += '{';
+        for (auto m = doc.MemberBegin(); m != doc.MemberEnd(); ++m) {
+            if (m != doc.MemberBegin()) signedText += ',';
+            json::appendString(signedText, view(m->name));
+            signedText += ':';
+            json::encodeTo(signedText, m->value);
+            if (view(m->name) == "meta") metaEnd = signedText.size();
+        }
+        signedText += '}';
     } catch (const json::EncodeError& e) {
         error = e.what();
         return false;
     }
-    doc["meta"].AddMember("dt", stringValue(context.dt.empty() ? nowDt() : context.dt, alloc), alloc);
-    doc.AddMember("mediawiki_signature", stringValue(_digest->hmacHex(signedText), alloc), alloc);
-    event.json = json::encode(doc);
+    const std::string signature = _digest->hmacHex(signedText);
+    std::string& out = event.json;
+    out.reserve(signedText.size() + 96);
+    out.append(signedText, 0, metaEnd - 1);
+    out += ",\"dt\":";
+    json::appendString(out, context.dt.empty() ? nowDt() : context.dt);
+    out.append(signedText, metaEnd - 1, signedText.size() - metaEnd);
+    out += ",\"mediawiki_signature\":\"";
+    out += signature;
+    out += "\"}";
     return true;
 }
 
