@@ -3,6 +3,7 @@
 #include "SpoolError.h"
 #include "SpoolRecords.h"
 #include "SpoolStatement.h"
+#include "SpoolWalVfs.h"
 
 #include <Poco/Checksum.h>
 #include <Poco/DateTimeFormatter.h>
@@ -70,7 +71,7 @@ SpoolDatabase::SpoolDatabase(const std::string& path, const std::string& service
 {
     int flags = SQLITE_OPEN_NOMUTEX | (access == READ ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE)
         | (access == CREATE ? SQLITE_OPEN_CREATE : 0);
-    int rc = sqlite3_open_v2(path.c_str(), &_db, flags, nullptr);
+    int rc = sqlite3_open_v2(path.c_str(), &_db, flags, SpoolWalVfs::name());
     if (rc != SQLITE_OK) {
         std::string message = _db ? sqlite3_errmsg(_db) : "out of memory";
         sqlite3_close(_db);

@@ -1,0 +1,209 @@
+#include "SpoolWalVfs.h"
+
+#include <sqlite3.h>
+
+#include <atomic>
+#include <cstdint>
+#include <cstring>
+#include <mutex>
+#include <new>
+#include <string>
+
+namespace eventbus {
+
+namespace {
+
+/// A WAL frame header: page number, commit size (non-zero for the last frame of a transaction),
+/// two salts, two checksums (https://www.sqlite.org/fileformat2.html#walformat).
+const int FRAME_HEADER = 24;
+/// A commit larger than this goes out in several writes. The unix VFS writes at most 128 KB - 1 in
+/// one call (it masks the length with 0x1ffff, as no page is larger), so gathered frames stay below.
+const size_t BUFFER_BYTES = 120 * 1024;
+
+std::atomic<uint64_t> g_frames{0};
+std::atomic<uint64_t> g_writes{0};
+
+sqlite3_vfs g_vfs;
+sqlite3_vfs* g_real = nullptr;
+
+/// What SQLite allocates for one open file: ours first, the real VFS's file after it.
+struct File {
+    sqlite3_file base;
+    sqlite3_file* real;
+    std::string* pending; ///< a WAL's frames not written yet; null for other files
+    sqlite3_int64 start;  ///< where pending goes in the file
+    bool commitPage;      ///< the last frame header written was a commit's: its page ends the transaction
+};
+
+const sqlite3_io_methods* realMethods(sqlite3_file* file) { return reinterpret_cast<File*>(file)->real->pMethods; }
+
+int flush(File* f)
+{
+    if (!f->pending || f->pending->empty())
+        return SQLITE_OK;
+    int rc = f->real->pMethods->xWrite(f->real, f->pending->data(), static_cast<int>(f->pending->size()), f->start);
+    f->pending->clear();
+    g_writes.fetch_add(1, std::memory_order_relaxed);
+    return rc;
+}
+
+int xClose(sqlite3_file* file)
+{
+    File* f = reinterpret_cast<File*>(file);
+    int flushed = flush(f);
+    int rc = f->real->pMethods->xClose(f->real);
+    delete f->pending;
+    f->pending = nullptr;
+    return rc != SQLITE_OK ? rc : flushed;
+}
+
+int xRead(sqlite3_file* file, void* data, int amount, sqlite3_int64 offset)
+{
+    File* f = reinterpret_cast<File*>(file);
+    int rc = flush(f);
+    return rc != SQLITE_OK ? rc : f->real->pMethods->xRead(f->real, data, amount, offset);
+}
+
+int xWrite(sqlite3_file* file, const void* data, int amount, sqlite3_int64 offset)
+{
+    File* f = reinterpret_cast<File*>(file);
+    if (!f->pending)
+        return f->real->pMethods->xWrite(f->real, data, amount, offset);
+    std::string& pending = *f->pending;
+    bool header = amount == FRAME_HEADER;
+    bool contiguous = !pending.empty() && offset == f->start + static_cast<sqlite3_int64>(pending.size());
+    // Only frames (a header, then its page) are gathered; anything else (the WAL's own header,
+    // padding) flushes them and goes out as it came.
+    if (!contiguous || pending.size() + amount > BUFFER_BYTES) {
+        int rc = flush(f);
+        if (rc != SQLITE_OK)
+            return rc;
+    }
+    if (!header && !f->commitPage && pending.empty())
+        return f->real->pMethods->xWrite(f->real, data, amount, offset);
+    if (pending.empty())
+        f->start = offset;
+    pending.append(static_cast<const char*>(data), static_cast<size_t>(amount));
+    if (header) {
+        const unsigned char* h = static_cast<const unsigned char*>(data);
+        f->commitPage = (h[4] | h[5] | h[6] | h[7]) != 0;
+        g_frames.fetch_add(1, std::memory_order_relaxed);
+        return SQLITE_OK;
+    }
+    if (!f->commitPage)
+        return SQLITE_OK;
+    // The commit frame's page: the transaction is complete. It is written now, before SQLite
+    // publishes the commit in the WAL index, so that a failure fails the commit.
+    f->commitPage = false;
+    return flush(f);
+}
+
+int xTruncate(sqlite3_file* file, sqlite3_int64 size)
+{
+    File* f = reinterpret_cast<File*>(file);
+    int rc = flush(f);
+    return rc != SQLITE_OK ? rc : f->real->pMethods->xTruncate(f->real, size);
+}
+
+int xSync(sqlite3_file* file, int flags)
+{
+    File* f = reinterpret_cast<File*>(file);
+    int rc = flush(f);
+    return rc != SQLITE_OK ? rc : f->real->pMethods->xSync(f->real, flags);
+}
+
+int xFileSize(sqlite3_file* file, sqlite3_int64* size)
+{
+    File* f = reinterpret_cast<File*>(file);
+    int rc = flush(f);
+    return rc != SQLITE_OK ? rc : f->real->pMethods->xFileSize(f->real, size);
+}
+
+int xLock(sqlite3_file* file, int lock) { return realMethods(file)->xLock(reinterpret_cast<File*>(file)->real, lock); }
+int xUnlock(sqlite3_file* file, int lock) { return realMethods(file)->xUnlock(reinterpret_cast<File*>(file)->real, lock); }
+int xCheckReservedLock(sqlite3_file* file, int* out)
+{
+    return realMethods(file)->xCheckReservedLock(reinterpret_cast<File*>(file)->real, out);
+}
+int xFileControl(sqlite3_file* file, int op, void* arg)
+{
+    return realMethods(file)->xFileControl(reinterpret_cast<File*>(file)->real, op, arg);
+}
+int xSectorSize(sqlite3_file* file) { return realMethods(file)->xSectorSize(reinterpret_cast<File*>(file)->real); }
+int xDeviceCharacteristics(sqlite3_file* file)
+{
+    return realMethods(file)->xDeviceCharacteristics(reinterpret_cast<File*>(file)->real);
+}
+int xShmMap(sqlite3_file* file, int region, int size, int extend, void volatile** out)
+{
+    return realMethods(file)->xShmMap(reinterpret_cast<File*>(file)->real, region, size, extend, out);
+}
+int xShmLock(sqlite3_file* file, int offset, int n, int flags)
+{
+    return realMethods(file)->xShmLock(reinterpret_cast<File*>(file)->real, offset, n, flags);
+}
+void xShmBarrier(sqlite3_file* file) { realMethods(file)->xShmBarrier(reinterpret_cast<File*>(file)->real); }
+int xShmUnmap(sqlite3_file* file, int deleteFlag)
+{
+    return realMethods(file)->xShmUnmap(reinterpret_cast<File*>(file)->real, deleteFlag);
+}
+int xFetch(sqlite3_file* file, sqlite3_int64 offset, int amount, void** out)
+{
+    File* f = reinterpret_cast<File*>(file);
+    int rc = flush(f);
+    return rc != SQLITE_OK ? rc : f->real->pMethods->xFetch(f->real, offset, amount, out);
+}
+int xUnfetch(sqlite3_file* file, sqlite3_int64 offset, void* page)
+{
+    return realMethods(file)->xUnfetch(reinterpret_cast<File*>(file)->real, offset, page);
+}
+
+const sqlite3_io_methods g_methods = {3, xClose, xRead, xWrite, xTruncate, xSync, xFileSize, xLock, xUnlock,
+    xCheckReservedLock, xFileControl, xSectorSize, xDeviceCharacteristics, xShmMap, xShmLock, xShmBarrier, xShmUnmap,
+    xFetch, xUnfetch};
+
+int xOpen(sqlite3_vfs*, sqlite3_filename name, sqlite3_file* file, int flags, int* outFlags)
+{
+    File* f = reinterpret_cast<File*>(file);
+    f->base.pMethods = nullptr;
+    f->real = reinterpret_cast<sqlite3_file*>(f + 1);
+    f->pending = nullptr;
+    f->start = 0;
+    f->commitPage = false;
+    int rc = g_real->xOpen(g_real, name, f->real, flags, outFlags);
+    if (rc != SQLITE_OK || !f->real->pMethods)
+        return rc;
+    if (flags & SQLITE_OPEN_WAL) {
+        f->pending = new (std::nothrow) std::string();
+        if (!f->pending) {
+            f->real->pMethods->xClose(f->real);
+            return SQLITE_NOMEM;
+        }
+    }
+    f->base.pMethods = &g_methods;
+    return SQLITE_OK;
+}
+
+} // namespace
+
+const char* SpoolWalVfs::name()
+{
+    static std::once_flag once;
+    std::call_once(once, [] {
+        // Everything but xOpen is the default VFS's own, called with a copy of its fields (unix's
+        // functions read only mxPathname and pAppData from it).
+        g_real = sqlite3_vfs_find(nullptr);
+        g_vfs = *g_real;
+        g_vfs.szOsFile = static_cast<int>(sizeof(File)) + g_real->szOsFile;
+        g_vfs.zName = "eventbus-wal";
+        g_vfs.pNext = nullptr;
+        g_vfs.xOpen = xOpen;
+        sqlite3_vfs_register(&g_vfs, 0);
+    });
+    return g_vfs.zName;
+}
+
+uint64_t SpoolWalVfs::framesWritten() { return g_frames.load(std::memory_order_relaxed); }
+uint64_t SpoolWalVfs::writes() { return g_writes.load(std::memory_order_relaxed); }
+
+} // namespace eventbus

@@ -1,0 +1,190 @@
+// SpoolWalVfs against real files: a transaction's frames go out in few writes, and what a commit
+// leaves in the files is complete the moment it returns (another connection, a copy of the files
+// as a crash would leave them), and a write that fails fails the commit.
+#include "SpoolWalVfs.h"
+#include "TestEnv.h"
+
+#include <cppunit/extensions/HelperMacros.h>
+#include <sqlite3.h>
+
+#include <csignal>
+#include <stdexcept>
+#include <string>
+#include <sys/resource.h>
+#include <sys/stat.h>
+
+using eventbus::SpoolWalVfs;
+namespace test = eventbus::test;
+
+namespace {
+
+/// A connection through the VFS under test (vfs null: SQLite's default one).
+class Db {
+public:
+    Db(const std::string& path, const char* vfs, int pageSize = 4096)
+    {
+        if (sqlite3_open_v2(path.c_str(), &_db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, vfs) != SQLITE_OK)
+            throw std::runtime_error("open " + path + ": " + sqlite3_errmsg(_db));
+        exec("PRAGMA page_size=" + std::to_string(pageSize));
+        exec("PRAGMA journal_mode=WAL");
+        exec("PRAGMA synchronous=NORMAL");
+        exec("PRAGMA wal_autocheckpoint=0"); // frames stay in the WAL, where the test looks for them
+        exec("CREATE TABLE IF NOT EXISTS t (k INTEGER PRIMARY KEY, v BLOB)");
+    }
+    ~Db() { sqlite3_close(_db); }
+    Db(const Db&) = delete;
+    Db& operator=(const Db&) = delete;
+
+    int exec(const std::string& sql)
+    {
+        int rc = sqlite3_exec(_db, sql.c_str(), nullptr, nullptr, nullptr);
+        return rc;
+    }
+    /// Inserts a blob of bytes bytes under key in its own transaction; SQLite's result code.
+    int insert(int key, size_t bytes)
+    {
+        sqlite3_stmt* stmt = nullptr;
+        sqlite3_prepare_v2(_db, "INSERT INTO t (k, v) VALUES (?1, ?2)", -1, &stmt, nullptr);
+        std::string blob(bytes, '\0');
+        for (size_t i = 0; i < bytes; ++i)
+            blob[i] = static_cast<char>((i * 131 + static_cast<size_t>(key)) & 0xff);
+        sqlite3_bind_int(stmt, 1, key);
+        sqlite3_bind_blob(stmt, 2, blob.data(), static_cast<int>(blob.size()), SQLITE_TRANSIENT);
+        int rc = sqlite3_step(stmt);
+        sqlite3_finalize(stmt);
+        return rc == SQLITE_DONE ? SQLITE_OK : rc;
+    }
+    /// The blob under key is there, with the bytes insert() wrote.
+    bool holds(int key, size_t bytes)
+    {
+        sqlite3_stmt* stmt = nullptr;
+        sqlite3_prepare_v2(_db, "SELECT v FROM t WHERE k = ?1", -1, &stmt, nullptr);
+        sqlite3_bind_int(stmt, 1, key);
+        bool ok = false;
+        if (sqlite3_step(stmt) == SQLITE_ROW && static_cast<size_t>(sqlite3_column_bytes(stmt, 0)) == bytes) {
+            const auto* v = static_cast<const unsigned char*>(sqlite3_column_blob(stmt, 0));
+            ok = true;
+            for (size_t i = 0; i < bytes && ok; ++i)
+                ok = v[i] == ((i * 131 + static_cast<size_t>(key)) & 0xff);
+        }
+        sqlite3_finalize(stmt);
+        return ok;
+    }
+    std::string integrity()
+    {
+        sqlite3_stmt* stmt = nullptr;
+        sqlite3_prepare_v2(_db, "PRAGMA integrity_check", -1, &stmt, nullptr);
+        std::string result = sqlite3_step(stmt) == SQLITE_ROW ? reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0)) : "no row";
+        sqlite3_finalize(stmt);
+        return result;
+    }
+
+private:
+    sqlite3* _db = nullptr;
+};
+
+off_t fileSize(const std::string& path)
+{
+    struct stat st {};
+    return ::stat(path.c_str(), &st) == 0 ? st.st_size : -1;
+}
+
+} // namespace
+
+class SpoolWalVfsTest : public CppUnit::TestFixture {
+    CPPUNIT_TEST_SUITE(SpoolWalVfsTest);
+    CPPUNIT_TEST(testATransactionsFramesGoOutInFewWrites);
+    CPPUNIT_TEST(testAnotherConnectionSeesACommitAtOnce);
+    CPPUNIT_TEST(testWhatACrashLeavesHoldsEveryCommit);
+    CPPUNIT_TEST(testLargePagesAndLargeTransactions);
+    CPPUNIT_TEST(testAFailedWriteFailsTheCommit);
+    CPPUNIT_TEST_SUITE_END();
+
+public:
+    void testATransactionsFramesGoOutInFewWrites()
+    {
+        test::ScratchDir dir;
+        Db db(dir.file("a.db"), SpoolWalVfs::name());
+        uint64_t frames = SpoolWalVfs::framesWritten();
+        uint64_t writes = SpoolWalVfs::writes();
+        CPPUNIT_ASSERT_EQUAL(SQLITE_OK, db.insert(1, 200 * 1024)); // about 50 overflow pages
+        frames = SpoolWalVfs::framesWritten() - frames;
+        writes = SpoolWalVfs::writes() - writes;
+        CPPUNIT_ASSERT(frames >= 50);
+        CPPUNIT_ASSERT(writes >= 1);
+        // Two writes per frame without the VFS; gathered, one per 120 KB.
+        CPPUNIT_ASSERT_MESSAGE(std::to_string(writes) + " writes for " + std::to_string(frames) + " frames", writes <= 3);
+        CPPUNIT_ASSERT(db.holds(1, 200 * 1024));
+    }
+
+    void testAnotherConnectionSeesACommitAtOnce()
+    {
+        test::ScratchDir dir;
+        Db writer(dir.file("a.db"), SpoolWalVfs::name());
+        Db reader(dir.file("a.db"), nullptr); // SQLite's own VFS: reads what is in the file
+        for (int key = 1; key <= 20; ++key) {
+            CPPUNIT_ASSERT_EQUAL(SQLITE_OK, writer.insert(key, 1000 + 7000 * static_cast<size_t>(key)));
+            CPPUNIT_ASSERT_MESSAGE(std::to_string(key), reader.holds(key, 1000 + 7000 * static_cast<size_t>(key)));
+        }
+        CPPUNIT_ASSERT_EQUAL(std::string("ok"), reader.integrity());
+    }
+
+    void testWhatACrashLeavesHoldsEveryCommit()
+    {
+        test::ScratchDir dir;
+        Db writer(dir.file("a.db"), SpoolWalVfs::name());
+        for (int key = 1; key <= 10; ++key)
+            CPPUNIT_ASSERT_EQUAL(SQLITE_OK, writer.insert(key, 30000));
+        CPPUNIT_ASSERT(fileSize(dir.file("a.db-wal")) > 10 * 30000);
+        // The files as a killed process leaves them: the writer is still open, nothing more written.
+        test::writeFile(dir.file("copy.db"), test::readFile(dir.file("a.db")));
+        test::writeFile(dir.file("copy.db-wal"), test::readFile(dir.file("a.db-wal")));
+        Db copy(dir.file("copy.db"), nullptr);
+        for (int key = 1; key <= 10; ++key)
+            CPPUNIT_ASSERT_MESSAGE(std::to_string(key), copy.holds(key, 30000));
+        CPPUNIT_ASSERT_EQUAL(std::string("ok"), copy.integrity());
+    }
+
+    void testLargePagesAndLargeTransactions()
+    {
+        // 64 KB pages: a frame is larger than half of what is gathered at once.
+        test::ScratchDir dir;
+        Db writer(dir.file("a.db"), SpoolWalVfs::name(), 65536);
+        Db reader(dir.file("a.db"), nullptr, 65536);
+        CPPUNIT_ASSERT_EQUAL(SQLITE_OK, writer.insert(1, 3 * 1024 * 1024));
+        CPPUNIT_ASSERT_EQUAL(SQLITE_OK, writer.insert(2, 10));
+        CPPUNIT_ASSERT(reader.holds(1, 3 * 1024 * 1024));
+        CPPUNIT_ASSERT(reader.holds(2, 10));
+        CPPUNIT_ASSERT_EQUAL(std::string("ok"), reader.integrity());
+    }
+
+    void testAFailedWriteFailsTheCommit()
+    {
+        test::ScratchDir dir;
+        Db writer(dir.file("a.db"), SpoolWalVfs::name());
+        CPPUNIT_ASSERT_EQUAL(SQLITE_OK, writer.insert(1, 5000));
+        // A file size limit just past the WAL's end: the next commit's gathered frames cannot all
+        // be written (EFBIG, as a full disk gives ENOSPC), and the commit must say so.
+        struct sigaction ignore {}, previous {};
+        ignore.sa_handler = SIG_IGN;
+        sigaction(SIGXFSZ, &ignore, &previous);
+        struct rlimit old {};
+        getrlimit(RLIMIT_FSIZE, &old);
+        struct rlimit limit = old;
+        limit.rlim_cur = static_cast<rlim_t>(fileSize(dir.file("a.db-wal")) + 20000);
+        setrlimit(RLIMIT_FSIZE, &limit);
+        int rc = writer.insert(2, 100000);
+        setrlimit(RLIMIT_FSIZE, &old);
+        sigaction(SIGXFSZ, &previous, nullptr);
+        CPPUNIT_ASSERT_MESSAGE(sqlite3_errstr(rc), rc != SQLITE_OK);
+        // Nothing of it is visible, and the file takes the next commit.
+        Db reader(dir.file("a.db"), nullptr);
+        CPPUNIT_ASSERT(!reader.holds(2, 100000));
+        CPPUNIT_ASSERT(reader.holds(1, 5000));
+        CPPUNIT_ASSERT_EQUAL(SQLITE_OK, writer.insert(3, 100000));
+        CPPUNIT_ASSERT(reader.holds(3, 100000));
+        CPPUNIT_ASSERT_EQUAL(std::string("ok"), reader.integrity());
+    }
+};
+
+CPPUNIT_TEST_SUITE_REGISTRATION(SpoolWalVfsTest);
