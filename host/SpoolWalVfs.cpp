@@ -30,9 +30,12 @@ sqlite3_vfs* g_real = nullptr;
 struct File {
     sqlite3_file base;
     sqlite3_file* real;
-    std::string* pending; ///< a WAL's frames not written yet; null for other files
-    sqlite3_int64 start;  ///< where pending goes in the file
-    bool commitPage;      ///< the last frame header written was a commit's: its page ends the transaction
+    std::string* pending;   ///< a WAL's frames not written yet; null for other files
+    sqlite3_int64 start;    ///< where pending goes in the file
+    sqlite3_int64 appendAt; ///< a WAL's end as this connection wrote it: a write below rewrites a frame
+    bool commitPage;        ///< the last frame header gathered was a commit's: its page ends the transaction
+    File* wal;              ///< a database's WAL, while both are open
+    File* db;               ///< a WAL's database, while both are open
 };
 
 const sqlite3_io_methods* realMethods(sqlite3_file* file) { return reinterpret_cast<File*>(file)->real->pMethods; }
@@ -50,6 +53,10 @@ int flush(File* f)
 int xClose(sqlite3_file* file)
 {
     File* f = reinterpret_cast<File*>(file);
+    if (f->wal)
+        f->wal->db = nullptr;
+    if (f->db)
+        f->db->wal = nullptr;
     int flushed = flush(f);
     int rc = f->real->pMethods->xClose(f->real);
     delete f->pending;
@@ -70,20 +77,34 @@ int xWrite(sqlite3_file* file, const void* data, int amount, sqlite3_int64 offse
     if (!f->pending)
         return f->real->pMethods->xWrite(f->real, data, amount, offset);
     std::string& pending = *f->pending;
+    // Only frames appended at the WAL's end (a header, then its page) are gathered. Anything else
+    // writes what is gathered, then goes out as it came: the WAL's own header (a restart), a
+    // page changed again in place and the checksums SQLite then rewrites (all below the end, the
+    // commit frame's header last), and writes of any other shape.
     bool header = amount == FRAME_HEADER;
+    bool append = offset >= f->appendAt;
     bool contiguous = !pending.empty() && offset == f->start + static_cast<sqlite3_int64>(pending.size());
-    // Only frames (a header, then its page) are gathered; anything else (the WAL's own header,
-    // padding) flushes them and goes out as it came.
-    if (!contiguous || pending.size() + amount > BUFFER_BYTES) {
+    if (!contiguous || !append || pending.size() + static_cast<size_t>(amount) > BUFFER_BYTES) {
         int rc = flush(f);
         if (rc != SQLITE_OK)
             return rc;
     }
-    if (!header && !f->commitPage && pending.empty())
-        return f->real->pMethods->xWrite(f->real, data, amount, offset);
-    if (pending.empty())
-        f->start = offset;
-    pending.append(static_cast<const char*>(data), static_cast<size_t>(amount));
+    if (!append || offset == 0 || (!header && !f->commitPage && pending.empty())) {
+        f->commitPage = false;
+        int rc = f->real->pMethods->xWrite(f->real, data, amount, offset);
+        if (rc == SQLITE_OK && (offset == 0 || append))
+            f->appendAt = offset + amount;
+        return rc;
+    }
+    try {
+        if (pending.empty())
+            f->start = offset;
+        pending.append(static_cast<const char*>(data), static_cast<size_t>(amount));
+    } catch (const std::bad_alloc&) {
+        pending.clear();
+        return SQLITE_IOERR_NOMEM;
+    }
+    f->appendAt = offset + amount;
     if (header) {
         const unsigned char* h = static_cast<const unsigned char*>(data);
         f->commitPage = (h[4] | h[5] | h[6] | h[7]) != 0;
@@ -140,7 +161,18 @@ int xShmMap(sqlite3_file* file, int region, int size, int extend, void volatile*
 }
 int xShmLock(sqlite3_file* file, int offset, int n, int flags)
 {
-    return realMethods(file)->xShmLock(reinterpret_cast<File*>(file)->real, offset, n, flags);
+    File* f = reinterpret_cast<File*>(file);
+    if (offset == 0 && flags == (SQLITE_SHM_UNLOCK | SQLITE_SHM_EXCLUSIVE) && f->wal) {
+        // The connection gives up the WAL's write lock (slot 0). A commit left nothing gathered;
+        // a rolled-back transaction may have left frames it spilled, which are written now, past
+        // the WAL's last commit where nothing reads them, while no other connection can write
+        // there. Written later, they could land on frames another connection committed. Their
+        // write's outcome does not matter: nothing is published from them.
+        flush(f->wal);
+        f->wal->commitPage = false;
+        f->wal->appendAt = 0; // another connection may append next
+    }
+    return f->real->pMethods->xShmLock(f->real, offset, n, flags);
 }
 void xShmBarrier(sqlite3_file* file) { realMethods(file)->xShmBarrier(reinterpret_cast<File*>(file)->real); }
 int xShmUnmap(sqlite3_file* file, int deleteFlag)
@@ -167,17 +199,33 @@ int xOpen(sqlite3_vfs*, sqlite3_filename name, sqlite3_file* file, int flags, in
     File* f = reinterpret_cast<File*>(file);
     f->base.pMethods = nullptr;
     f->real = reinterpret_cast<sqlite3_file*>(f + 1);
+    f->real->pMethods = nullptr;
     f->pending = nullptr;
     f->start = 0;
+    f->appendAt = 0;
     f->commitPage = false;
+    f->wal = nullptr;
+    f->db = nullptr;
     int rc = g_real->xOpen(g_real, name, f->real, flags, outFlags);
-    if (rc != SQLITE_OK || !f->real->pMethods)
+    if (rc != SQLITE_OK) {
+        // SQLite closes a file through our methods only, which a failed open leaves unset.
+        if (f->real->pMethods)
+            f->real->pMethods->xClose(f->real);
         return rc;
+    }
+    if (!f->real->pMethods)
+        return SQLITE_OK;
     if (flags & SQLITE_OPEN_WAL) {
         f->pending = new (std::nothrow) std::string();
         if (!f->pending) {
             f->real->pMethods->xClose(f->real);
             return SQLITE_NOMEM;
+        }
+        // The database's file is the one that takes the WAL's write lock (xShmLock).
+        sqlite3_file* db = sqlite3_database_file_object(name);
+        if (db && db->pMethods == &g_methods) {
+            f->db = reinterpret_cast<File*>(db);
+            f->db->wal = f;
         }
     }
     f->base.pMethods = &g_methods;

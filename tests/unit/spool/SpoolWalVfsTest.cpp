@@ -32,6 +32,7 @@ public:
         exec("CREATE TABLE IF NOT EXISTS t (k INTEGER PRIMARY KEY, v BLOB)");
     }
     ~Db() { sqlite3_close(_db); }
+    sqlite3* handle() const { return _db; }
     Db(const Db&) = delete;
     Db& operator=(const Db&) = delete;
 
@@ -98,6 +99,10 @@ class SpoolWalVfsTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(testWhatACrashLeavesHoldsEveryCommit);
     CPPUNIT_TEST(testLargePagesAndLargeTransactions);
     CPPUNIT_TEST(testAFailedWriteFailsTheCommit);
+    CPPUNIT_TEST(testRewrittenChecksumsAreWrittenBeforeTheCommitReturns);
+    CPPUNIT_TEST(testAWriteBelowTheEndIsNeverHeldBack);
+    CPPUNIT_TEST(testWhatARollbackLeftGoesOutBeforeTheWriteLockIsReleased);
+    CPPUNIT_TEST(testARolledBackSpillNeverOverwritesAnotherCommit);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -158,6 +163,128 @@ public:
         CPPUNIT_ASSERT_EQUAL(std::string("ok"), reader.integrity());
     }
 
+    void testRewrittenChecksumsAreWrittenBeforeTheCommitReturns()
+    {
+        // A transaction larger than the page cache spills frames to the WAL before its commit and
+        // changes spilled pages again (which SQLite may write again in place, rewriting checksums;
+        // testAWriteBelowTheEndIsNeverHeldBack drives that path directly). Whatever SQLite wrote,
+        // the files hold the commit when it returns, as a crash would leave them.
+        test::ScratchDir dir;
+        Db writer(dir.file("a.db"), SpoolWalVfs::name());
+        writer.exec("PRAGMA cache_size=5");
+        CPPUNIT_ASSERT_EQUAL(SQLITE_OK, writer.exec("BEGIN"));
+        for (int key = 1; key <= 40; ++key)
+            CPPUNIT_ASSERT_EQUAL(SQLITE_OK, writer.insert(key, 3000));
+        CPPUNIT_ASSERT_EQUAL(SQLITE_OK, writer.exec("UPDATE t SET v = v WHERE k <= 3"));
+        CPPUNIT_ASSERT_EQUAL(SQLITE_OK, writer.exec("COMMIT"));
+        test::writeFile(dir.file("copy.db"), test::readFile(dir.file("a.db")));
+        test::writeFile(dir.file("copy.db-wal"), test::readFile(dir.file("a.db-wal")));
+        Db copy(dir.file("copy.db"), nullptr);
+        for (int key = 1; key <= 40; ++key)
+            CPPUNIT_ASSERT_MESSAGE(std::to_string(key), copy.holds(key, 3000));
+        CPPUNIT_ASSERT_EQUAL(std::string("ok"), copy.integrity());
+    }
+
+    void testAWriteBelowTheEndIsNeverHeldBack()
+    {
+        // The VFS's WAL file driven directly, past the last commit of a real connection's WAL
+        // (where nothing reads): after a commit SQLite may rewrite frame headers in place (new
+        // checksums), the commit frame's header last. No page follows such a header, so it must
+        // go out at once rather than wait for a page like an appended commit header.
+        test::ScratchDir dir;
+        Db db(dir.file("a.db"), SpoolWalVfs::name());
+        CPPUNIT_ASSERT_EQUAL(SQLITE_OK, db.insert(1, 100));
+        sqlite3_file* wal = nullptr;
+        CPPUNIT_ASSERT_EQUAL(SQLITE_OK, sqlite3_file_control(db.handle(), "main", SQLITE_FCNTL_JOURNAL_POINTER, &wal));
+        CPPUNIT_ASSERT(wal && wal->pMethods);
+        const std::string path = dir.file("a.db-wal");
+        const sqlite3_int64 end = fileSize(path);
+        auto header = [](unsigned char commit, unsigned char mark) {
+            std::string h(24, '\0');
+            h[7] = static_cast<char>(commit); // commit size: non-zero for a transaction's last frame
+            h[23] = static_cast<char>(mark);
+            return h;
+        };
+        auto size = [&] { return static_cast<sqlite3_int64>(fileSize(path)); };
+        auto byteAt = [&](sqlite3_int64 offset) { return static_cast<int>(test::readFile(path).at(static_cast<size_t>(offset))); };
+        const std::string page(4096, 'p');
+        CPPUNIT_ASSERT_EQUAL(SQLITE_OK, wal->pMethods->xWrite(wal, header(0, 1).data(), 24, end));
+        CPPUNIT_ASSERT_EQUAL(SQLITE_OK, wal->pMethods->xWrite(wal, page.data(), 4096, end + 24));
+        CPPUNIT_ASSERT_EQUAL(end, size()); // gathered
+        CPPUNIT_ASSERT_EQUAL(SQLITE_OK, wal->pMethods->xWrite(wal, header(2, 2).data(), 24, end + 4120));
+        CPPUNIT_ASSERT_EQUAL(SQLITE_OK, wal->pMethods->xWrite(wal, page.data(), 4096, end + 4144));
+        CPPUNIT_ASSERT_EQUAL(end + 8240, size()); // the commit frame's page ends the transaction
+        // Both headers rewritten in place, the commit frame's last: each in the file at once.
+        CPPUNIT_ASSERT_EQUAL(SQLITE_OK, wal->pMethods->xWrite(wal, header(0, 3).data(), 24, end));
+        CPPUNIT_ASSERT_EQUAL(3, byteAt(end + 23));
+        CPPUNIT_ASSERT_EQUAL(SQLITE_OK, wal->pMethods->xWrite(wal, header(2, 4).data(), 24, end + 4120));
+        CPPUNIT_ASSERT_EQUAL(4, byteAt(end + 4143));
+        // Appending resumes at the end, gathered again.
+        CPPUNIT_ASSERT_EQUAL(SQLITE_OK, wal->pMethods->xWrite(wal, header(0, 5).data(), 24, end + 8240));
+        CPPUNIT_ASSERT_EQUAL(end + 8240, size());
+        sqlite3_int64 reported = 0;
+        CPPUNIT_ASSERT_EQUAL(SQLITE_OK, wal->pMethods->xFileSize(wal, &reported)); // writes what is gathered first
+        CPPUNIT_ASSERT_EQUAL(end + 8264, reported);
+    }
+
+    void testWhatARollbackLeftGoesOutBeforeTheWriteLockIsReleased()
+    {
+        // Frames a transaction spilled and then rolled back stay gathered (no commit frame ends
+        // them). They must reach the file while the connection still holds the WAL's write lock:
+        // later, another connection may have committed frames at the same places.
+        test::ScratchDir dir;
+        Db db(dir.file("a.db"), SpoolWalVfs::name());
+        CPPUNIT_ASSERT_EQUAL(SQLITE_OK, db.insert(1, 100));
+        sqlite3_file* wal = nullptr;
+        CPPUNIT_ASSERT_EQUAL(SQLITE_OK, sqlite3_file_control(db.handle(), "main", SQLITE_FCNTL_JOURNAL_POINTER, &wal));
+        CPPUNIT_ASSERT(wal && wal->pMethods);
+        const std::string path = dir.file("a.db-wal");
+        const off_t end = fileSize(path);
+        CPPUNIT_ASSERT_EQUAL(SQLITE_OK, db.exec("BEGIN IMMEDIATE")); // takes the write lock
+        const std::string header(24, '\0'); // not a commit frame
+        const std::string page(4096, 'p');
+        CPPUNIT_ASSERT_EQUAL(SQLITE_OK, wal->pMethods->xWrite(wal, header.data(), 24, end));
+        CPPUNIT_ASSERT_EQUAL(SQLITE_OK, wal->pMethods->xWrite(wal, page.data(), 4096, end + 24));
+        CPPUNIT_ASSERT_EQUAL(end, fileSize(path)); // gathered
+        CPPUNIT_ASSERT_EQUAL(SQLITE_OK, db.exec("ROLLBACK")); // gives the write lock up
+        CPPUNIT_ASSERT_EQUAL(end + 4120, fileSize(path));
+        // Past the last commit, nothing reads them: the file is as it was.
+        Db reader(dir.file("a.db"), nullptr);
+        CPPUNIT_ASSERT(reader.holds(1, 100));
+        CPPUNIT_ASSERT_EQUAL(std::string("ok"), reader.integrity());
+    }
+
+    void testARolledBackSpillNeverOverwritesAnotherCommit()
+    {
+        // A rolled-back transaction that spilled, then another connection (the operator's tool)
+        // committing where the spilled frames were, then the first connection using the WAL
+        // again: the other connection's commit stays intact. (Whether frames are still gathered
+        // at the rollback depends on SQLite's reads in between;
+        // testWhatARollbackLeftGoesOutBeforeTheWriteLockIsReleased drives that case directly.)
+        test::ScratchDir dir;
+        Db writer(dir.file("a.db"), SpoolWalVfs::name());
+        CPPUNIT_ASSERT_EQUAL(SQLITE_OK, writer.insert(1, 100));
+        writer.exec("PRAGMA cache_size=5");
+        CPPUNIT_ASSERT_EQUAL(SQLITE_OK, writer.exec("BEGIN"));
+        for (int key = 100; key < 120; ++key)
+            CPPUNIT_ASSERT_EQUAL(SQLITE_OK, writer.insert(key, 3000));
+        CPPUNIT_ASSERT_EQUAL(SQLITE_OK, writer.exec("ROLLBACK"));
+        {
+            Db other(dir.file("a.db"), nullptr);
+            for (int key = 200; key < 220; ++key)
+                CPPUNIT_ASSERT_EQUAL(SQLITE_OK, other.insert(key, 3000));
+        }
+        // The writer reads and writes the WAL again (whatever it still held would go out now).
+        CPPUNIT_ASSERT(writer.holds(1, 100));
+        CPPUNIT_ASSERT_EQUAL(SQLITE_OK, writer.insert(2, 100));
+        Db reader(dir.file("a.db"), nullptr);
+        for (int key = 200; key < 220; ++key)
+            CPPUNIT_ASSERT_MESSAGE(std::to_string(key), reader.holds(key, 3000));
+        CPPUNIT_ASSERT(!reader.holds(100, 3000));
+        CPPUNIT_ASSERT(reader.holds(2, 100));
+        CPPUNIT_ASSERT_EQUAL(std::string("ok"), reader.integrity());
+    }
+
     void testAFailedWriteFailsTheCommit()
     {
         test::ScratchDir dir;
@@ -167,15 +294,16 @@ public:
         // be written (EFBIG, as a full disk gives ENOSPC), and the commit must say so.
         struct sigaction ignore {}, previous {};
         ignore.sa_handler = SIG_IGN;
-        sigaction(SIGXFSZ, &ignore, &previous);
+        CPPUNIT_ASSERT_EQUAL(0, sigaction(SIGXFSZ, &ignore, &previous));
         struct rlimit old {};
-        getrlimit(RLIMIT_FSIZE, &old);
+        CPPUNIT_ASSERT_EQUAL(0, getrlimit(RLIMIT_FSIZE, &old));
         struct rlimit limit = old;
         limit.rlim_cur = static_cast<rlim_t>(fileSize(dir.file("a.db-wal")) + 20000);
-        setrlimit(RLIMIT_FSIZE, &limit);
+        CPPUNIT_ASSERT_MESSAGE("the hard file size limit is below the WAL", limit.rlim_cur <= old.rlim_max);
+        CPPUNIT_ASSERT_EQUAL(0, setrlimit(RLIMIT_FSIZE, &limit));
         int rc = writer.insert(2, 100000);
-        setrlimit(RLIMIT_FSIZE, &old);
-        sigaction(SIGXFSZ, &previous, nullptr);
+        CPPUNIT_ASSERT_EQUAL(0, setrlimit(RLIMIT_FSIZE, &old));
+        CPPUNIT_ASSERT_EQUAL(0, sigaction(SIGXFSZ, &previous, nullptr));
         CPPUNIT_ASSERT_MESSAGE(sqlite3_errstr(rc), rc != SQLITE_OK);
         // Nothing of it is visible, and the file takes the next commit.
         Db reader(dir.file("a.db"), nullptr);
