@@ -367,6 +367,10 @@ bool JobSpecDecoder::buildEvent(const rapidjson::Value& spec, const JobRequestCo
         error = e.what();
         return false;
     }
+    if (metaEnd == 0) {
+        error = "internal error: the job event has no meta"; // built above: cannot happen
+        return false;
+    }
     const std::string signature = _digest->hmacHex(signedText);
     std::string& out = event.json;
     out.reserve(signedText.size() + 96);

@@ -4,8 +4,9 @@
 //
 //     eventbus-decode relay|jobs [ROUNDS]      (default 20000 bodies)
 //
-// relay: RelayDecoder on EventGate events; jobs: JobSpecDecoder on job specifications (with
-// de-duplication and signing, as the plugin's defaults do).
+// relay: RelayDecoder on EventGate events; jobs: JobSpecDecoder on job specifications (signed,
+// as every job event is; the load generator's specifications do not ask for de-duplication, so
+// its sha1 is not part of the figure).
 #include "EventBatch.h"
 #include "JobSpecDecoder.h"
 #include "RelayDecoder.h"
