@@ -32,7 +32,14 @@ public:
         exec("CREATE TABLE IF NOT EXISTS t (k INTEGER PRIMARY KEY, v BLOB)");
     }
     ~Db() { sqlite3_close(_db); }
-    sqlite3* handle() const { return _db; }
+    /// The connection's open WAL file, for writing to it directly.
+    sqlite3_file* wal()
+    {
+        sqlite3_file* file = nullptr;
+        CPPUNIT_ASSERT_EQUAL(SQLITE_OK, sqlite3_file_control(_db, "main", SQLITE_FCNTL_JOURNAL_POINTER, &file));
+        CPPUNIT_ASSERT(file && file->pMethods);
+        return file;
+    }
     Db(const Db&) = delete;
     Db& operator=(const Db&) = delete;
 
@@ -83,6 +90,16 @@ public:
 private:
     sqlite3* _db = nullptr;
 };
+
+/// A WAL frame header: commit is its commit size (non-zero for a transaction's last frame), mark
+/// its last byte, to tell headers apart in the file.
+std::string frameHeader(unsigned char commit, unsigned char mark)
+{
+    std::string h(24, '\0');
+    h[7] = static_cast<char>(commit);
+    h[23] = static_cast<char>(mark);
+    return h;
+}
 
 off_t fileSize(const std::string& path)
 {
@@ -194,33 +211,25 @@ public:
         test::ScratchDir dir;
         Db db(dir.file("a.db"), SpoolWalVfs::name());
         CPPUNIT_ASSERT_EQUAL(SQLITE_OK, db.insert(1, 100));
-        sqlite3_file* wal = nullptr;
-        CPPUNIT_ASSERT_EQUAL(SQLITE_OK, sqlite3_file_control(db.handle(), "main", SQLITE_FCNTL_JOURNAL_POINTER, &wal));
-        CPPUNIT_ASSERT(wal && wal->pMethods);
+        sqlite3_file* wal = db.wal();
         const std::string path = dir.file("a.db-wal");
         const sqlite3_int64 end = fileSize(path);
-        auto header = [](unsigned char commit, unsigned char mark) {
-            std::string h(24, '\0');
-            h[7] = static_cast<char>(commit); // commit size: non-zero for a transaction's last frame
-            h[23] = static_cast<char>(mark);
-            return h;
-        };
         auto size = [&] { return static_cast<sqlite3_int64>(fileSize(path)); };
         auto byteAt = [&](sqlite3_int64 offset) { return static_cast<int>(test::readFile(path).at(static_cast<size_t>(offset))); };
         const std::string page(4096, 'p');
-        CPPUNIT_ASSERT_EQUAL(SQLITE_OK, wal->pMethods->xWrite(wal, header(0, 1).data(), 24, end));
+        CPPUNIT_ASSERT_EQUAL(SQLITE_OK, wal->pMethods->xWrite(wal, frameHeader(0, 1).data(), 24, end));
         CPPUNIT_ASSERT_EQUAL(SQLITE_OK, wal->pMethods->xWrite(wal, page.data(), 4096, end + 24));
         CPPUNIT_ASSERT_EQUAL(end, size()); // gathered
-        CPPUNIT_ASSERT_EQUAL(SQLITE_OK, wal->pMethods->xWrite(wal, header(2, 2).data(), 24, end + 4120));
+        CPPUNIT_ASSERT_EQUAL(SQLITE_OK, wal->pMethods->xWrite(wal, frameHeader(2, 2).data(), 24, end + 4120));
         CPPUNIT_ASSERT_EQUAL(SQLITE_OK, wal->pMethods->xWrite(wal, page.data(), 4096, end + 4144));
         CPPUNIT_ASSERT_EQUAL(end + 8240, size()); // the commit frame's page ends the transaction
         // Both headers rewritten in place, the commit frame's last: each in the file at once.
-        CPPUNIT_ASSERT_EQUAL(SQLITE_OK, wal->pMethods->xWrite(wal, header(0, 3).data(), 24, end));
+        CPPUNIT_ASSERT_EQUAL(SQLITE_OK, wal->pMethods->xWrite(wal, frameHeader(0, 3).data(), 24, end));
         CPPUNIT_ASSERT_EQUAL(3, byteAt(end + 23));
-        CPPUNIT_ASSERT_EQUAL(SQLITE_OK, wal->pMethods->xWrite(wal, header(2, 4).data(), 24, end + 4120));
+        CPPUNIT_ASSERT_EQUAL(SQLITE_OK, wal->pMethods->xWrite(wal, frameHeader(2, 4).data(), 24, end + 4120));
         CPPUNIT_ASSERT_EQUAL(4, byteAt(end + 4143));
         // Appending resumes at the end, gathered again.
-        CPPUNIT_ASSERT_EQUAL(SQLITE_OK, wal->pMethods->xWrite(wal, header(0, 5).data(), 24, end + 8240));
+        CPPUNIT_ASSERT_EQUAL(SQLITE_OK, wal->pMethods->xWrite(wal, frameHeader(0, 5).data(), 24, end + 8240));
         CPPUNIT_ASSERT_EQUAL(end + 8240, size());
         sqlite3_int64 reported = 0;
         CPPUNIT_ASSERT_EQUAL(SQLITE_OK, wal->pMethods->xFileSize(wal, &reported)); // writes what is gathered first
@@ -235,13 +244,11 @@ public:
         test::ScratchDir dir;
         Db db(dir.file("a.db"), SpoolWalVfs::name());
         CPPUNIT_ASSERT_EQUAL(SQLITE_OK, db.insert(1, 100));
-        sqlite3_file* wal = nullptr;
-        CPPUNIT_ASSERT_EQUAL(SQLITE_OK, sqlite3_file_control(db.handle(), "main", SQLITE_FCNTL_JOURNAL_POINTER, &wal));
-        CPPUNIT_ASSERT(wal && wal->pMethods);
+        sqlite3_file* wal = db.wal();
         const std::string path = dir.file("a.db-wal");
         const off_t end = fileSize(path);
         CPPUNIT_ASSERT_EQUAL(SQLITE_OK, db.exec("BEGIN IMMEDIATE")); // takes the write lock
-        const std::string header(24, '\0'); // not a commit frame
+        const std::string header = frameHeader(0, 0); // not a commit frame
         const std::string page(4096, 'p');
         CPPUNIT_ASSERT_EQUAL(SQLITE_OK, wal->pMethods->xWrite(wal, header.data(), 24, end));
         CPPUNIT_ASSERT_EQUAL(SQLITE_OK, wal->pMethods->xWrite(wal, page.data(), 4096, end + 24));
