@@ -38,7 +38,8 @@ struct File {
     File* db;               ///< a WAL's database, while both are open
 };
 
-const sqlite3_io_methods* realMethods(sqlite3_file* file) { return reinterpret_cast<File*>(file)->real->pMethods; }
+/// The default VFS's file inside ours, which every method but the WAL's writes forwards to.
+sqlite3_file* real(sqlite3_file* file) { return reinterpret_cast<File*>(file)->real; }
 
 int flush(File* f)
 {
@@ -48,6 +49,14 @@ int flush(File* f)
     f->pending->clear();
     g_writes.fetch_add(1, std::memory_order_relaxed);
     return rc;
+}
+
+/// What is gathered goes out before the real file does anything that reads or moves the WAL's end.
+template <typename Call>
+int afterFlush(sqlite3_file* file, Call call)
+{
+    int rc = flush(reinterpret_cast<File*>(file));
+    return rc != SQLITE_OK ? rc : call(real(file));
 }
 
 int xClose(sqlite3_file* file)
@@ -66,9 +75,7 @@ int xClose(sqlite3_file* file)
 
 int xRead(sqlite3_file* file, void* data, int amount, sqlite3_int64 offset)
 {
-    File* f = reinterpret_cast<File*>(file);
-    int rc = flush(f);
-    return rc != SQLITE_OK ? rc : f->real->pMethods->xRead(f->real, data, amount, offset);
+    return afterFlush(file, [&](sqlite3_file* r) { return r->pMethods->xRead(r, data, amount, offset); });
 }
 
 int xWrite(sqlite3_file* file, const void* data, int amount, sqlite3_int64 offset)
@@ -121,43 +128,28 @@ int xWrite(sqlite3_file* file, const void* data, int amount, sqlite3_int64 offse
 
 int xTruncate(sqlite3_file* file, sqlite3_int64 size)
 {
-    File* f = reinterpret_cast<File*>(file);
-    int rc = flush(f);
-    return rc != SQLITE_OK ? rc : f->real->pMethods->xTruncate(f->real, size);
+    return afterFlush(file, [&](sqlite3_file* r) { return r->pMethods->xTruncate(r, size); });
 }
 
 int xSync(sqlite3_file* file, int flags)
 {
-    File* f = reinterpret_cast<File*>(file);
-    int rc = flush(f);
-    return rc != SQLITE_OK ? rc : f->real->pMethods->xSync(f->real, flags);
+    return afterFlush(file, [&](sqlite3_file* r) { return r->pMethods->xSync(r, flags); });
 }
 
 int xFileSize(sqlite3_file* file, sqlite3_int64* size)
 {
-    File* f = reinterpret_cast<File*>(file);
-    int rc = flush(f);
-    return rc != SQLITE_OK ? rc : f->real->pMethods->xFileSize(f->real, size);
+    return afterFlush(file, [&](sqlite3_file* r) { return r->pMethods->xFileSize(r, size); });
 }
 
-int xLock(sqlite3_file* file, int lock) { return realMethods(file)->xLock(reinterpret_cast<File*>(file)->real, lock); }
-int xUnlock(sqlite3_file* file, int lock) { return realMethods(file)->xUnlock(reinterpret_cast<File*>(file)->real, lock); }
-int xCheckReservedLock(sqlite3_file* file, int* out)
-{
-    return realMethods(file)->xCheckReservedLock(reinterpret_cast<File*>(file)->real, out);
-}
-int xFileControl(sqlite3_file* file, int op, void* arg)
-{
-    return realMethods(file)->xFileControl(reinterpret_cast<File*>(file)->real, op, arg);
-}
-int xSectorSize(sqlite3_file* file) { return realMethods(file)->xSectorSize(reinterpret_cast<File*>(file)->real); }
-int xDeviceCharacteristics(sqlite3_file* file)
-{
-    return realMethods(file)->xDeviceCharacteristics(reinterpret_cast<File*>(file)->real);
-}
+int xLock(sqlite3_file* file, int lock) { return real(file)->pMethods->xLock(real(file), lock); }
+int xUnlock(sqlite3_file* file, int lock) { return real(file)->pMethods->xUnlock(real(file), lock); }
+int xCheckReservedLock(sqlite3_file* file, int* out) { return real(file)->pMethods->xCheckReservedLock(real(file), out); }
+int xFileControl(sqlite3_file* file, int op, void* arg) { return real(file)->pMethods->xFileControl(real(file), op, arg); }
+int xSectorSize(sqlite3_file* file) { return real(file)->pMethods->xSectorSize(real(file)); }
+int xDeviceCharacteristics(sqlite3_file* file) { return real(file)->pMethods->xDeviceCharacteristics(real(file)); }
 int xShmMap(sqlite3_file* file, int region, int size, int extend, void volatile** out)
 {
-    return realMethods(file)->xShmMap(reinterpret_cast<File*>(file)->real, region, size, extend, out);
+    return real(file)->pMethods->xShmMap(real(file), region, size, extend, out);
 }
 int xShmLock(sqlite3_file* file, int offset, int n, int flags)
 {
@@ -174,20 +166,15 @@ int xShmLock(sqlite3_file* file, int offset, int n, int flags)
     }
     return f->real->pMethods->xShmLock(f->real, offset, n, flags);
 }
-void xShmBarrier(sqlite3_file* file) { realMethods(file)->xShmBarrier(reinterpret_cast<File*>(file)->real); }
-int xShmUnmap(sqlite3_file* file, int deleteFlag)
-{
-    return realMethods(file)->xShmUnmap(reinterpret_cast<File*>(file)->real, deleteFlag);
-}
+void xShmBarrier(sqlite3_file* file) { real(file)->pMethods->xShmBarrier(real(file)); }
+int xShmUnmap(sqlite3_file* file, int deleteFlag) { return real(file)->pMethods->xShmUnmap(real(file), deleteFlag); }
 int xFetch(sqlite3_file* file, sqlite3_int64 offset, int amount, void** out)
 {
-    File* f = reinterpret_cast<File*>(file);
-    int rc = flush(f);
-    return rc != SQLITE_OK ? rc : f->real->pMethods->xFetch(f->real, offset, amount, out);
+    return afterFlush(file, [&](sqlite3_file* r) { return r->pMethods->xFetch(r, offset, amount, out); });
 }
 int xUnfetch(sqlite3_file* file, sqlite3_int64 offset, void* page)
 {
-    return realMethods(file)->xUnfetch(reinterpret_cast<File*>(file)->real, offset, page);
+    return real(file)->pMethods->xUnfetch(real(file), offset, page);
 }
 
 const sqlite3_io_methods g_methods = {3, xClose, xRead, xWrite, xTruncate, xSync, xFileSize, xLock, xUnlock,

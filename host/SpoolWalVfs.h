@@ -6,9 +6,10 @@
 // is the default one (unix) with one change: a WAL file gathers consecutive frames in memory and
 // writes them at the end of the commit frame's page, the last write of a transaction before
 // SQLite publishes it in the WAL index, so a failed write still fails the commit and another
-// connection never sees a frame that is not in the file. Every other write, and any write not
-// shaped like a frame, goes through unchanged after what is gathered; a read, sync, truncate or
-// size query of the WAL writes what is gathered first.
+// connection never sees a frame that is not in the file. Every other write (below the WAL's end,
+// or not shaped like a frame) goes through unchanged after what is gathered; a read, sync,
+// truncate or size query of the WAL writes what is gathered first, and so does giving up the
+// WAL's write lock (what a rolled-back transaction spilled).
 #ifndef EVENTBUS_HOST_SPOOLWALVFS_H
 #define EVENTBUS_HOST_SPOOLWALVFS_H
 
