@@ -35,15 +35,18 @@ double cpuSeconds() {
 /// Decodes the body once: the number of events, or -1 (with the error printed).
 using Decode = std::function<long(const std::string& body)>;
 
+/// What a decoder's result says, as Decode returns it (both decoders' results have ok, error, events).
+template <typename Result>
+long counted(const Result& result) {
+    if (!result.ok()) {
+        std::fprintf(stderr, "decode failed: %s\n", result.error.c_str());
+        return -1;
+    }
+    return long(result.events.size());
+}
+
 Decode relayDecoder() {
-    return [](const std::string& body) -> long {
-        const auto result = eventbus::relay::RelayDecoder::decode(body, kDt, &fixedId);
-        if (!result.ok()) {
-            std::fprintf(stderr, "decode failed: %s\n", result.error.c_str());
-            return -1;
-        }
-        return long(result.events.size());
-    };
+    return [](const std::string& body) { return counted(eventbus::relay::RelayDecoder::decode(body, kDt, &fixedId)); };
 }
 
 Decode jobDecoder() {
@@ -55,14 +58,7 @@ Decode jobDecoder() {
     context.requestId = "bench-request";
     context.dt = kDt;
     context.newId = &fixedId;
-    return [decoder, context](const std::string& body) -> long {
-        const auto result = decoder->decode(body, context);
-        if (!result.ok()) {
-            std::fprintf(stderr, "decode failed: %s\n", result.error.c_str());
-            return -1;
-        }
-        return long(result.events.size());
-    };
+    return [decoder, context](const std::string& body) { return counted(decoder->decode(body, context)); };
 }
 
 } // namespace
