@@ -192,16 +192,16 @@ public:
 
     void testDecodeTimesTheLoadgenBodies()
     {
-        for (const char* plugin : {"relay", "jobs"}) {
+        for (const char* plugin : {"relay", "jobs", "rcfeed"}) {
             std::string out;
             const int status = test::runCommand(test::buildDir() + "/bin/eventbus-decode " + plugin + " 10", &out);
             CPPUNIT_ASSERT_EQUAL_MESSAGE(out, 0, status);
             Poco::JSON::Object::Ptr figures = parseObject(out);
-            CPPUNIT_ASSERT_EQUAL_MESSAGE(out, 1000, figures->getValue<int>("events")); // 10 bodies of 100
+            CPPUNIT_ASSERT_EQUAL_MESSAGE(out, 1000, figures->getValue<int>("events")); // 10 rounds of 100
             CPPUNIT_ASSERT_MESSAGE(out, figures->getValue<double>("cpu_us_per_event") > 0);
         }
         std::string out;
-        CPPUNIT_ASSERT_EQUAL_MESSAGE(out, 2, test::runCommand(test::buildDir() + "/bin/eventbus-decode rcfeed", &out));
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(out, 2, test::runCommand(test::buildDir() + "/bin/eventbus-decode purge", &out));
     }
 };
 

@@ -2,13 +2,15 @@
 // 500 bytes), without sockets, threads or the rest of the daemon: the figure to compare between
 // two builds of a decoder (run each a few times, alternating).
 //
-//     eventbus-decode relay|jobs [ROUNDS]      (default 20000 bodies)
+//     eventbus-decode relay|jobs|rcfeed [ROUNDS]      (default 20000 bodies)
 //
 // relay: RelayDecoder on EventGate events; jobs: JobSpecDecoder on job specifications (signed,
 // as every job event is; the load generator's specifications do not ask for de-duplication, so
-// its sha1 is not part of the figure).
+// its sha1 is not part of the figure); rcfeed: RcFeedDecoder on the load generator's datagram,
+// 100 times per round (a round is then 100 events, as for the others).
 #include "EventBatch.h"
 #include "JobSpecDecoder.h"
+#include "RcFeedDecoder.h"
 #include "RelayDecoder.h"
 
 #include <chrono>
@@ -61,23 +63,40 @@ Decode jobDecoder() {
     return [decoder, context](const std::string& body) { return counted(decoder->decode(body, context)); };
 }
 
+/// The datagram is decoded as the listener hands it over: one at a time.
+Decode rcfeedDecoder() {
+    auto decoder = std::make_shared<eventbus::rcfeed::RcFeedDecoder>("mediawiki.recentchange", "/wiki/$1");
+    return [decoder](const std::string& datagram) {
+        for (int i = 0; i < 100; ++i) {
+            const auto result = decoder->decode(datagram);
+            if (!result.ok()) {
+                std::fprintf(stderr, "decode failed: %s\n", result.message.c_str());
+                return -1L;
+            }
+        }
+        return 100L;
+    };
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
     using eventbus::bench::EventBatch;
     const bool relay = argc > 1 && std::strcmp(argv[1], "relay") == 0;
     const bool jobs = argc > 1 && std::strcmp(argv[1], "jobs") == 0;
+    const bool rcfeed = argc > 1 && std::strcmp(argv[1], "rcfeed") == 0;
     const long rounds = argc > 2 ? std::atol(argv[2]) : 20000;
-    if ((!relay && !jobs) || rounds <= 0 || argc > 3) {
-        std::fprintf(stderr, "usage: eventbus-decode relay|jobs [ROUNDS > 0]\n");
+    if ((!relay && !jobs && !rcfeed) || rounds <= 0 || argc > 3) {
+        std::fprintf(stderr, "usage: eventbus-decode relay|jobs|rcfeed [ROUNDS > 0]\n");
         return 2;
     }
-    // The load generator's batches: the sizes its --mode relay and --mode jobs send by default.
-    EventBatch batch(relay ? EventBatch::Kind::EventGateEvent : EventBatch::Kind::JobSpecification, 100,
-                     relay ? 500 : 200, true);
+    // The load generator's bodies: the sizes its --mode relay, jobs and rcfeed send by default.
+    EventBatch batch = relay ? EventBatch(EventBatch::Kind::EventGateEvent, 100, 500, true)
+        : jobs               ? EventBatch(EventBatch::Kind::JobSpecification, 100, 200, true)
+                             : EventBatch(EventBatch::Kind::RcFeedDatagram, 1, 300, false);
     batch.stamp(1700000000000000, 1);
     const std::string& body = batch.text();
-    const Decode decode = relay ? relayDecoder() : jobDecoder();
+    const Decode decode = relay ? relayDecoder() : jobs ? jobDecoder() : rcfeedDecoder();
     size_t events = 0;
     const double startCpu = cpuSeconds();
     const auto start = std::chrono::steady_clock::now();
