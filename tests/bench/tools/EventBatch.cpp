@@ -14,9 +14,11 @@ const std::string STAMP_SLOT = "1000000000000000";
 const std::string SEQUENCE_SLOT = "1000000001";
 const std::string PAD_SLOT = "@PAD@";
 
+/// As JSONRCFeedFormatter writes it: FormatJson escapes non-ASCII characters (and &, <, >), so
+/// a title such as this one arrives with a \u escape.
 const char* const RC_DATAGRAM =
-    "{\"id\":" "@SEQ@" ",\"bench_ts\":" "@TS@" ",\"type\":\"edit\",\"namespace\":0,\"title\":\"Benchmark page\","
-    "\"title_url\":\"https://en.wikipedia.org/wiki/Benchmark_page\",\"comment\":\"@PAD@\","
+    "{\"id\":" "@SEQ@" ",\"bench_ts\":" "@TS@" ",\"type\":\"edit\",\"namespace\":0,\"title\":\"Benchmark caf\\u00e9\","
+    "\"title_url\":\"https://en.wikipedia.org/wiki/Benchmark_caf%C3%A9\",\"comment\":\"@PAD@\","
     "\"timestamp\":1719835200,\"user\":\"BenchUser\",\"bot\":false,\"minor\":true,"
     "\"server_url\":\"https://en.wikipedia.org\",\"server_name\":\"en.wikipedia.org\",\"wiki\":\"enwiki\"}";
 
