@@ -4,10 +4,16 @@
 #include "eventbus/PhpJson.h"
 #include "eventbus/Url.h"
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include <rapidjson/error/en.h>
 #include <rapidjson/reader.h>
+#include <simdjson.h>
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 #include <cstdint>
 #include <limits>
@@ -100,6 +106,39 @@ struct Field {
     bool isString() const { return kind == String; }
 };
 
+enum FieldName { Type, Title, Timestamp, TitleUrl, ServerUrl, ServerName, kFieldCount };
+using Fields = std::array<Field, kFieldCount>;
+
+/// What a top-level key means to the event: one of the fields, an envelope key, or neither.
+constexpr int kEnvelopeKey = kFieldCount;
+constexpr int kOtherKey = kFieldCount + 1;
+
+int topLevelMember(std::string_view key) {
+    switch (key.size()) {
+    case 4:
+        if (key == "type") return Type;
+        if (key == "meta") return kEnvelopeKey;
+        break;
+    case 5:
+        if (key == "title") return Title;
+        break;
+    case 7:
+        if (key == "$schema") return kEnvelopeKey;
+        break;
+    case 9:
+        if (key == "timestamp") return Timestamp;
+        if (key == "title_url") return TitleUrl;
+        break;
+    case 10:
+        if (key == "server_url") return ServerUrl;
+        break;
+    case 11:
+        if (key == "server_name") return ServerName;
+        break;
+    }
+    return kOtherKey;
+}
+
 /// SAX handler that writes the members of the change as json::encode writes them after
 /// json::removeNulls: null-valued members dropped at every depth (nulls in arrays stay), every
 /// duplicate key kept in place, "$schema" and "meta" left out for the envelope to replace, and a
@@ -110,11 +149,9 @@ struct Field {
 /// Strings must stay valid until the end of the decode: the parse is in situ.
 class ChangeWriter : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, ChangeWriter> {
 public:
-    enum FieldName { Type, Title, Timestamp, TitleUrl, ServerUrl, ServerName, kFieldCount };
-
     ChangeWriter(std::string& out, const InSituText& text) : _out(out), _text(text) {}
 
-    const Field& field(FieldName name) const { return _fields[name]; }
+    const Fields& fields() const { return _fields; }
     bool tooDeep() const { return _tooDeep; }
     /// json::encode's message for the first value it could not encode, empty when there is none.
     const std::string& encodeError() const { return _encodeError; }
@@ -178,36 +215,6 @@ public:
     bool EndArray(rapidjson::SizeType) { return end(']'); }
 
 private:
-    /// What a top-level key means to the writer: one of the fields, an envelope key, or neither.
-    static constexpr int kEnvelopeKey = kFieldCount;
-    static constexpr int kOtherKey = kFieldCount + 1;
-
-    static int topLevelMember(std::string_view key) {
-        switch (key.size()) {
-        case 4:
-            if (key == "type") return Type;
-            if (key == "meta") return kEnvelopeKey;
-            break;
-        case 5:
-            if (key == "title") return Title;
-            break;
-        case 7:
-            if (key == "$schema") return kEnvelopeKey;
-            break;
-        case 9:
-            if (key == "timestamp") return Timestamp;
-            if (key == "title_url") return TitleUrl;
-            break;
-        case 10:
-            if (key == "server_url") return ServerUrl;
-            break;
-        case 11:
-            if (key == "server_name") return ServerName;
-            break;
-        }
-        return kOtherKey;
-    }
-
     /// The field the current value fills: a top-level member with a field's name, not seen before
     /// with a non-null value. Call it for non-null values only.
     Field* firstOccurrence() {
@@ -301,8 +308,420 @@ private:
     bool _hasValues[kMaxDepth + 1] = {};
     std::string_view _key;
     int _member = kOtherKey; ///< what the last top-level key is
-    Field _fields[kFieldCount];
+    Fields _fields;
     std::string _encodeError;
+};
+
+/// What the decoder holds for every event: the stream, and where a change without title_url links to.
+struct EventSettings {
+    const std::string& articlePath;
+    const std::string& encodedStream; ///< meta.stream as JSON
+    const std::string& streamError;   ///< why the stream cannot be encoded, else empty
+};
+
+/// Checks a parsed change and writes its event: the envelope, then the members. members holds
+/// them as the event does, each after a comma, but for the first when separator gives that one.
+/// appendText(out, s) appends the JSON literal of s, one of the fields' strings. encodeError is
+/// why a member cannot be encoded, empty when all can.
+template <typename AppendText>
+RcFeedDecoder::Result buildEvent(const Fields& fields, std::string_view separator, std::string_view members,
+                                 const std::string& encodeError, const EventSettings& settings,
+                                 const AppendText& appendText) {
+    const Field& type = fields[Type];
+    if (type.kind == Field::Integer && !typeName(type.number))
+        return rejected("not_recentchange", "unknown numeric \"type\" " + std::to_string(type.number));
+    // A known numeric type has been written as its name.
+    if (type.kind != Field::Integer && (!type.isString() || type.text.empty()))
+        return rejected("not_recentchange", "missing or invalid \"type\"");
+    const Field& title = fields[Title];
+    if (!title.isString()) return rejected("not_recentchange", "missing or non-string \"title\"");
+    const Field& timestamp = fields[Timestamp];
+    if (timestamp.kind != Field::Integer || timestamp.number < 0 || timestamp.number > kLastTimestamp)
+        return rejected("not_recentchange", "missing or out-of-range integer \"timestamp\"");
+    const Field& titleUrl = fields[TitleUrl];
+    const Field& serverUrl = fields[ServerUrl];
+    if (!titleUrl.isString() && !serverUrl.isString())
+        return rejected("not_recentchange", "neither \"title_url\" nor \"server_url\" is a string");
+    const Field& serverName = fields[ServerName];
+
+    // meta as EventFactory orders it (uri, request_id, id, domain, stream), plus the dt EventGate
+    // needs. The feed carries no request id, so request_id is left out rather than invented.
+    // The envelope's strings are encoded before the members, so an invalid one is reported first,
+    // as json::encode of the whole event would.
+    RcFeedDecoder::Result result;
+    std::string& event = result.json;
+    event.reserve(kEnvelopeBytes + settings.encodedStream.size() + titleUrl.text.size() + serverName.text.size() +
+                  separator.size() + members.size() + 1);
+    event += "{\"$schema\":\""sv;
+    event += kSchema;
+    event += "\",\"meta\":{\"uri\":"sv;
+    try {
+        if (titleUrl.isString()) {
+            appendText(event, titleUrl.text);
+        } else {
+            std::string dbKey(title.text);
+            std::replace(dbKey.begin(), dbKey.end(), ' ', '_');
+            json::appendString(event, articleUrl(serverUrl.text, settings.articlePath, dbKey));
+        }
+        event += ",\"id\":\""sv;
+        result.idOffset = event.size();
+        appendUuidV4(event);
+        event += '"';
+        if (serverName.isString() && !serverName.text.empty()) {
+            event += ",\"domain\":"sv;
+            appendText(event, serverName.text);
+        }
+    } catch (const json::EncodeError& e) {
+        return rejected("invalid_utf8", e.what());
+    }
+    if (!settings.streamError.empty()) return rejected("invalid_utf8", settings.streamError);
+    event += ",\"stream\":"sv;
+    event += settings.encodedStream;
+    if (!encodeError.empty()) return rejected("invalid_utf8", encodeError);
+    event += ",\"dt\":\""sv;
+    appendDt(event, timestamp.number);
+    event += "\"}"sv;
+    event += separator;
+    event += members;
+    event += '}';
+    return result;
+}
+
+// ---- The validated path. simdjson's DOM parser checks the text (UTF-8 included) and reads the
+// fields in about a third of the time RapidJSON's reader takes to feed ChangeWriter; the members
+// are then written from the checked text by TextChangeWriter, which copies every literal that
+// ChangeWriter would write unchanged (in MediaWiki's datagrams, all but the few strings with
+// \u escapes). It takes what it can write exactly as ChangeWriter does: not fractions or
+// exponents (RapidJSON's default reading of a double may differ from simdjson's in the last
+// digit), not integers of 19 digits or more (RapidJSON reads some as doubles), not -0, not a
+// numeric type (MediaWiki 1.23-1.24), not "$schema" or meta, not nesting deeper than
+// kValidatedMaxDepth. Those, and whatever it would reject, take the general path, which decides
+// and words the rejection: the validated path only ever returns an event, the general path's
+// (meta.id aside). Tests and the fuzzer compare the two.
+
+/// Datagrams above this take the general path: a simdjson parser keeps buffers of about 13 times
+/// the largest text it parsed, and each receiving thread has one.
+constexpr size_t kValidatedMaxBody = 16 << 10;
+/// Containers nested deeper than this (the change itself is at 1) take the general path, which
+/// applies kMaxDepth.
+constexpr int kValidatedMaxDepth = 32;
+/// Longer integers take the general path.
+constexpr size_t kValidatedMaxDigits = 18;
+
+/// The change's fields as ChangeWriter finds them (the first non-null occurrence of each name at
+/// the top level); false when the change holds "$schema" or meta, or a numeric type.
+bool validatedFields(simdjson::dom::element root, Fields& fields) {
+    simdjson::dom::object change;
+    if (root.get_object().get(change) != simdjson::SUCCESS) return false;
+    for (const simdjson::dom::key_value_pair member : change) {
+        const int name = topLevelMember(member.key);
+        if (name == kEnvelopeKey) return false;
+        if (name >= kFieldCount || member.value.is_null() || fields[name].kind != Field::Absent) continue;
+        Field& field = fields[name];
+        if (member.value.get_string().get(field.text) == simdjson::SUCCESS)
+            field.kind = Field::String;
+        else if (name == Type && member.value.is_number()) // written as its name: the general path's work
+            return false;
+        else if (member.value.get_int64().get(field.number) == simdjson::SUCCESS)
+            field.kind = Field::Integer;
+        else
+            field.kind = Field::Other;
+    }
+    return true;
+}
+
+/// Writes the members of a change whose text simdjson has checked, as ChangeWriter writes them:
+/// null members dropped at every depth (nulls in arrays stay), whitespace dropped, duplicate keys
+/// kept in place, each top-level member after a comma. What ChangeWriter writes unchanged is
+/// copied from the text, in runs as long as the text and the members agree (all of a compact
+/// change without escapes is one run); a string with escapes or U+2028/U+2029 is decoded and
+/// encoded again. The text must be valid JSON followed by 16 readable bytes (simdjson's padding):
+/// no bound is checked.
+class TextChangeWriter {
+public:
+    TextChangeWriter(const char* text, std::string& out, std::string& scratch)
+        : _text(text), _out(out), _scratch(scratch) {}
+
+    /// False when the change has to take the general path.
+    bool writeChange() {
+        size_t i = skipSpace(skipSpace(0) + 1); // past '{': the text is an object
+        size_t comma = 0;                      // where the comma before the member at i is, 0 for none
+        while (_text[i] != '}') {
+            if (!member(i, 2, comma, true)) return false;
+            i = skipSpace(i);
+            if (_text[i] == ',') {
+                comma = i;
+                i = skipSpace(i + 1);
+            }
+        }
+        flush();
+        return true;
+    }
+
+private:
+    static bool isSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+
+    size_t skipSpace(size_t i) const {
+        while (isSpace(_text[i])) ++i;
+        return i;
+    }
+
+    /// Adds the text from `from` to `to` to the output: it extends the pending run when it
+    /// follows it.
+    void copy(size_t from, size_t to) {
+        if (from != _runEnd) {
+            flush();
+            _runStart = from;
+        }
+        _runEnd = to;
+    }
+
+    void flush() {
+        _out.append(_text + _runStart, _runEnd - _runStart);
+        _runStart = _runEnd;
+    }
+
+    /// The member whose key starts at i, after the comma at `comma` (0 when there is none); i
+    /// ends past its value. A null member is dropped. A written member is preceded by a comma
+    /// when one was written before it in its object, or always at the top level (a first member
+    /// has none in the text: one is written).
+    bool member(size_t& i, int depth, size_t comma, bool topLevel) {
+        const size_t key = i;
+        size_t keyEnd;
+        bool keyAsIs;
+        if (!scanString(i, keyEnd, keyAsIs)) return false;
+        const size_t colon = skipSpace(i);
+        i = skipSpace(colon + 1);
+        if (_text[i] == 'n') { // null: dropped, key and all
+            i += 4;
+            return true;
+        }
+        if (topLevel || _written) {
+            if (comma != 0) {
+                copy(comma, comma + 1);
+            } else {
+                flush();
+                _out += ',';
+            }
+        }
+        if (!writeString(key, keyEnd, keyAsIs)) return false;
+        copy(colon, colon + 1);
+        return value(i, depth);
+    }
+
+    /// The value at i, nested at depth; i ends past it.
+    bool value(size_t& i, int depth) {
+        switch (_text[i]) {
+        case '"': {
+            const size_t start = i;
+            size_t end;
+            bool asIs;
+            return scanString(i, end, asIs) && writeString(start, end, asIs);
+        }
+        case '{': {
+            if (depth > kValidatedMaxDepth) return false;
+            copy(i, i + 1);
+            i = skipSpace(i + 1);
+            const bool outer = _written;
+            _written = false;
+            size_t comma = 0;
+            while (_text[i] != '}') {
+                const size_t before = _out.size() + (_runEnd - _runStart);
+                if (!member(i, depth + 1, comma, false)) return false;
+                _written = _written || _out.size() + (_runEnd - _runStart) != before;
+                i = skipSpace(i);
+                if (_text[i] == ',') {
+                    comma = i;
+                    i = skipSpace(i + 1);
+                }
+            }
+            _written = outer;
+            copy(i, i + 1);
+            ++i;
+            return true;
+        }
+        case '[': {
+            if (depth > kValidatedMaxDepth) return false;
+            copy(i, i + 1);
+            i = skipSpace(i + 1);
+            while (_text[i] != ']') {
+                if (!value(i, depth + 1)) return false;
+                i = skipSpace(i);
+                if (_text[i] == ',') {
+                    copy(i, i + 1);
+                    i = skipSpace(i + 1);
+                }
+            }
+            copy(i, i + 1);
+            ++i;
+            return true;
+        }
+        case 't':
+            copy(i, i + 4);
+            i += 4;
+            return true;
+        case 'f':
+            copy(i, i + 5);
+            i += 5;
+            return true;
+        case 'n':
+            copy(i, i + 4);
+            i += 4;
+            return true;
+        default:
+            return number(i);
+        }
+    }
+
+    /// An integer is written as its text, but for -0 (written as 0); other numbers and long
+    /// integers take the general path.
+    bool number(size_t& i) {
+        const size_t start = i;
+        if (_text[i] == '-') ++i;
+        while (_text[i] >= '0' && _text[i] <= '9') ++i;
+        const char next = _text[i];
+        if (next == '.' || next == 'e' || next == 'E') return false;
+        const size_t digits = i - start - (_text[start] == '-' ? 1 : 0);
+        if (digits > kValidatedMaxDigits || (digits == 1 && _text[start] == '-' && _text[start + 1] == '0'))
+            return false;
+        copy(start, i);
+        return true;
+    }
+
+    /// The string literal whose opening quote is at i: end is its closing quote, and i ends past
+    /// it. asIs is set when appendString writes its decoded text as the literal's bytes (no escape,
+    /// no U+2028/U+2029; the other bytes are valid UTF-8 without control characters, as checked).
+    bool scanString(size_t& i, size_t& end, bool& asIs) {
+        asIs = true;
+        size_t j = i + 1;
+        for (;;) {
+            const size_t at = nextNotable(j);
+            const char c = _text[at];
+            if (c == '"') {
+                end = at;
+                i = at + 1;
+                return true;
+            }
+            if (c == '\\') {
+                asIs = false;
+                j = at + (_text[at + 1] == 'u' ? 6 : 2);
+            } else { // 0xE2: U+2028 and U+2029 are written escaped
+                if (_text[at + 1] == '\x80' && (_text[at + 2] == '\xA8' || _text[at + 2] == '\xA9')) asIs = false;
+                j = at + 1;
+            }
+        }
+    }
+
+    /// The first quote, backslash or 0xE2 byte at or after j (a string literal ends before the text does).
+    size_t nextNotable(size_t j) const {
+#if defined(__SSE2__)
+        const __m128i quote = _mm_set1_epi8('"');
+        const __m128i backslash = _mm_set1_epi8('\\');
+        const __m128i separatorLead = _mm_set1_epi8(static_cast<char>(0xE2));
+        for (;; j += 16) {
+            const __m128i chunk = _mm_loadu_si128(reinterpret_cast<const __m128i*>(_text + j));
+            const int bits = _mm_movemask_epi8(_mm_or_si128(
+                _mm_or_si128(_mm_cmpeq_epi8(chunk, quote), _mm_cmpeq_epi8(chunk, backslash)),
+                _mm_cmpeq_epi8(chunk, separatorLead)));
+            if (bits != 0) return j + static_cast<size_t>(__builtin_ctz(static_cast<unsigned>(bits)));
+        }
+#else
+        while (_text[j] != '"' && _text[j] != '\\' && _text[j] != '\xE2') ++j;
+        return j;
+#endif
+    }
+
+    /// Appends the string literal from start (its opening quote) to end (its closing quote).
+    bool writeString(size_t start, size_t end, bool asIs) {
+        if (asIs) {
+            copy(start, end + 1);
+            return true;
+        }
+        if (!unescape(start + 1, end)) return false;
+        flush();
+        try {
+            json::appendString(_out, _scratch);
+            return true;
+        } catch (const json::EncodeError&) {
+            return false;
+        }
+    }
+
+    /// Decodes the literal's text from start to end into _scratch; false for a UTF-16 surrogate
+    /// that is not half of a pair, which the general path decides.
+    bool unescape(size_t start, size_t end) {
+        _scratch.clear();
+        for (size_t i = start; i < end;) {
+            const char c = _text[i];
+            if (c != '\\') {
+                _scratch += c;
+                ++i;
+                continue;
+            }
+            const char escaped = _text[i + 1];
+            i += 2;
+            switch (escaped) {
+            case 'b': _scratch += '\b'; break;
+            case 'f': _scratch += '\f'; break;
+            case 'n': _scratch += '\n'; break;
+            case 'r': _scratch += '\r'; break;
+            case 't': _scratch += '\t'; break;
+            case 'u': {
+                uint32_t code = hex4(i);
+                i += 4;
+                if (code >= 0xDC00 && code <= 0xDFFF) return false;
+                if (code >= 0xD800 && code <= 0xDBFF) {
+                    if (i + 6 > end || _text[i] != '\\' || _text[i + 1] != 'u') return false;
+                    const uint32_t low = hex4(i + 2);
+                    if (low < 0xDC00 || low > 0xDFFF) return false;
+                    code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00);
+                    i += 6;
+                }
+                appendUtf8(code);
+                break;
+            }
+            default: // '"', '\\' and '/' stand for themselves
+                _scratch += escaped;
+            }
+        }
+        return true;
+    }
+
+    uint32_t hex4(size_t i) const {
+        uint32_t code = 0;
+        for (size_t k = i; k < i + 4; ++k) {
+            const char h = _text[k];
+            code = code << 4 | static_cast<uint32_t>(h <= '9' ? h - '0' : (h | 0x20) - 'a' + 10);
+        }
+        return code;
+    }
+
+    void appendUtf8(uint32_t code) {
+        if (code < 0x80) {
+            _scratch += static_cast<char>(code);
+        } else if (code < 0x800) {
+            _scratch += static_cast<char>(0xC0 | code >> 6);
+            _scratch += static_cast<char>(0x80 | (code & 0x3F));
+        } else if (code < 0x10000) {
+            _scratch += static_cast<char>(0xE0 | code >> 12);
+            _scratch += static_cast<char>(0x80 | (code >> 6 & 0x3F));
+            _scratch += static_cast<char>(0x80 | (code & 0x3F));
+        } else {
+            _scratch += static_cast<char>(0xF0 | code >> 18);
+            _scratch += static_cast<char>(0x80 | (code >> 12 & 0x3F));
+            _scratch += static_cast<char>(0x80 | (code >> 6 & 0x3F));
+            _scratch += static_cast<char>(0x80 | (code & 0x3F));
+        }
+    }
+
+    const char* _text;
+    std::string& _out;
+    std::string& _scratch;
+    /// The pending run: text copied to the output once something else has to follow it.
+    size_t _runStart = 0;
+    size_t _runEnd = 0;
+    /// A member of the object being written has been written (commas go between them).
+    bool _written = false;
 };
 
 } // namespace
@@ -317,14 +736,73 @@ RcFeedDecoder::RcFeedDecoder(std::string stream, std::string articlePath)
 }
 
 RcFeedDecoder::Result RcFeedDecoder::decode(std::string_view datagram) const {
-    if (datagram.size() > kMaxDatagramBytes)
-        return rejected("oversized", "datagram of " + std::to_string(datagram.size()) + " bytes exceeds " +
-                                         std::to_string(kMaxDatagramBytes));
-    const std::string_view body = jsonPart(datagram);
-    if (body.empty()) return rejected("malformed_json", "datagram holds no JSON object");
-    // RapidJSON stops at a NUL byte as if the input ended there; JSON text never contains one.
-    if (body.find('\0') != std::string_view::npos) return rejected("malformed_json", "NUL byte in the datagram");
+    std::string_view body;
+    Result result;
+    if (!checkDatagram(datagram, body, result)) return result;
+    if (decodeValidated(body, result)) return result;
+    return decodeChange(body);
+}
 
+RcFeedDecoder::Result RcFeedDecoder::decodeGeneral(std::string_view datagram) const {
+    std::string_view body;
+    Result result;
+    if (!checkDatagram(datagram, body, result)) return result;
+    return decodeChange(body);
+}
+
+bool RcFeedDecoder::checkDatagram(std::string_view datagram, std::string_view& body, Result& result) const {
+    if (datagram.size() > kMaxDatagramBytes) {
+        result = rejected("oversized", "datagram of " + std::to_string(datagram.size()) + " bytes exceeds " +
+                                           std::to_string(kMaxDatagramBytes));
+        return false;
+    }
+    body = jsonPart(datagram);
+    if (body.empty()) {
+        result = rejected("malformed_json", "datagram holds no JSON object");
+        return false;
+    }
+    // RapidJSON stops at a NUL byte as if the input ended there; JSON text never contains one.
+    if (body.find('\0') != std::string_view::npos) {
+        result = rejected("malformed_json", "NUL byte in the datagram");
+        return false;
+    }
+    return true;
+}
+
+bool RcFeedDecoder::decodeValidated(std::string_view body, Result& result) const {
+    if (body.size() > kValidatedMaxBody) return false;
+    // The parser's buffers, the padded copy (simdjson reads up to SIMDJSON_PADDING bytes past the
+    // text), the members and the scratch for decoded strings are kept per thread, as the general
+    // path's buffers are.
+#if EVENTBUS_RCFEED_FRESH_BUFFERS
+    simdjson::dom::parser parser;
+    std::string padded;
+    std::string members;
+    std::string scratch;
+#else
+    thread_local simdjson::dom::parser parser;
+    thread_local std::string padded;
+    thread_local std::string members;
+    thread_local std::string scratch;
+#endif
+    padded.assign(body);
+    padded.append(simdjson::SIMDJSON_PADDING, '\0');
+    simdjson::dom::element root;
+    if (parser.parse(padded.data(), body.size(), false).get(root) != simdjson::SUCCESS) return false;
+    Fields fields;
+    if (!validatedFields(root, fields)) return false;
+    members.clear();
+    if (!TextChangeWriter(padded.data(), members, scratch).writeChange()) return false;
+    static const std::string noEncodeError; // writeChange fails on any
+    Result event = buildEvent(fields, ""sv, members, noEncodeError, EventSettings{_articlePath, _encodedStream, _streamError},
+                              [](std::string& out, std::string_view text) { json::appendString(out, text); });
+    if (!event.ok()) return false;
+    event.validated = true;
+    result = std::move(event);
+    return true;
+}
+
+RcFeedDecoder::Result RcFeedDecoder::decodeChange(std::string_view body) const {
     // In situ: the strings the writer keeps are decoded into a copy of the text, not into
     // allocations. The change's members are written first, since the envelope that precedes them
     // in the event depends on them. Both buffers are kept per thread (each at most a few times the
@@ -350,63 +828,9 @@ RcFeedDecoder::Result RcFeedDecoder::decode(std::string_view datagram) const {
     if (parsed.IsError())
         return rejected("malformed_json", std::string("invalid JSON at offset ") + std::to_string(parsed.Offset()) +
                                               ": " + rapidjson::GetParseError_En(parsed.Code()));
-
-    const Field& type = change.field(ChangeWriter::Type);
-    if (type.kind == Field::Integer && !typeName(type.number))
-        return rejected("not_recentchange", "unknown numeric \"type\" " + std::to_string(type.number));
-    // A known numeric type has been written as its name.
-    if (type.kind != Field::Integer && (!type.isString() || type.text.empty()))
-        return rejected("not_recentchange", "missing or invalid \"type\"");
-    const Field& title = change.field(ChangeWriter::Title);
-    if (!title.isString()) return rejected("not_recentchange", "missing or non-string \"title\"");
-    const Field& timestamp = change.field(ChangeWriter::Timestamp);
-    if (timestamp.kind != Field::Integer || timestamp.number < 0 || timestamp.number > kLastTimestamp)
-        return rejected("not_recentchange", "missing or out-of-range integer \"timestamp\"");
-    const Field& titleUrl = change.field(ChangeWriter::TitleUrl);
-    const Field& serverUrl = change.field(ChangeWriter::ServerUrl);
-    if (!titleUrl.isString() && !serverUrl.isString())
-        return rejected("not_recentchange", "neither \"title_url\" nor \"server_url\" is a string");
-    const Field& serverName = change.field(ChangeWriter::ServerName);
-
-    // meta as EventFactory orders it (uri, request_id, id, domain, stream), plus the dt EventGate
-    // needs. The feed carries no request id, so request_id is left out rather than invented.
-    // The envelope's strings are encoded before the members, so an invalid one is reported first,
-    // as json::encode of the whole event would.
-    Result result;
-    std::string& event = result.json;
-    event.reserve(kEnvelopeBytes + _stream.size() + titleUrl.text.size() + serverName.text.size() + members.size() + 1);
-    event += "{\"$schema\":\""sv;
-    event += kSchema;
-    event += "\",\"meta\":{\"uri\":"sv;
-    try {
-        if (titleUrl.isString()) {
-            inSitu.appendString(event, titleUrl.text);
-        } else {
-            std::string dbKey(title.text);
-            std::replace(dbKey.begin(), dbKey.end(), ' ', '_');
-            json::appendString(event, articleUrl(serverUrl.text, _articlePath, dbKey));
-        }
-        event += ",\"id\":\""sv;
-        result.idOffset = event.size();
-        appendUuidV4(event);
-        event += '"';
-        if (serverName.isString() && !serverName.text.empty()) {
-            event += ",\"domain\":"sv;
-            inSitu.appendString(event, serverName.text);
-        }
-    } catch (const json::EncodeError& e) {
-        return rejected("invalid_utf8", e.what());
-    }
-    if (!_streamError.empty()) return rejected("invalid_utf8", _streamError);
-    event += ",\"stream\":"sv;
-    event += _encodedStream;
-    if (!change.encodeError().empty()) return rejected("invalid_utf8", change.encodeError());
-    event += ",\"dt\":\""sv;
-    appendDt(event, timestamp.number);
-    event += "\"}"sv;
-    event += members;
-    event += '}';
-    return result;
+    return buildEvent(change.fields(), ""sv, members, change.encodeError(),
+                      EventSettings{_articlePath, _encodedStream, _streamError},
+                      [&inSitu](std::string& out, std::string_view text) { inSitu.appendString(out, text); });
 }
 
 } // namespace rcfeed

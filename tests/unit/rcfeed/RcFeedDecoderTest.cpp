@@ -35,6 +35,8 @@ class RcFeedDecoderTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(testNestingLimitCoversTheWholeText);
     CPPUNIT_TEST(testInvalidUtf8);
     CPPUNIT_TEST(testEventsPassSchemaValidation);
+    CPPUNIT_TEST(testMediaWikiChangesTakeTheValidatedPath);
+    CPPUNIT_TEST(testOtherChangesTakeTheGeneralPath);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -305,6 +307,41 @@ public:
         EventFixtures::assertValid(events);
     }
 
+    // What MediaWiki sends (escapes, nulls in and out of objects, a prefix, a line end) is written
+    // by the validated path; decodeOk checks it gives what the general path gives.
+    void testMediaWikiChangesTakeTheValidatedPath() {
+        for (const char* name : {"rcfeed/edit.dgram", "rcfeed/new.dgram", "rcfeed/log.dgram", "rcfeed/log-prefixed.dgram",
+                                 "rcfeed/edit-newline.dgram"}) {
+            const std::string datagram = EventFixtures::read(name);
+            decodeOk(datagram);
+            CPPUNIT_ASSERT_MESSAGE(name, decodeWith(datagram).validated);
+        }
+        for (const std::string& change :
+             {kSmallChange + "}", kSmallChange + R"(,"n":[-1,0,123456789012345678,true,false,null,{},[],"\u00e9"]})",
+              kSmallChange + " , \"a\" : { \"b\" : null , \"c\" : [ 1 , null ] , \"d\" : null } , \"e\" : null }",
+              kSmallChange + R"(,"s":"\ud83d\ude00 \u2028 )" + "\xE2\x80\xA9 \xE2\x82\xAC" + R"(","a":)" + nested(31) + "}",
+              kSmallChange + R"(,"e":"\b\f\n\r\t\"\\\/ \u0000\u001f\u007f \u0026\u003C\u003e","\u0062":1})"}) {
+            decodeOk(change);
+            CPPUNIT_ASSERT_MESSAGE(change, decodeWith(change).validated);
+        }
+    }
+
+    // The changes the validated path leaves to the general one: decodeOk checks they decode all
+    // the same, and rejections are always the general path's.
+    void testOtherChangesTakeTheGeneralPath() {
+        for (const std::string& change :
+             {kSmallChange + R"(,"n":1.5})", kSmallChange + R"(,"n":1e3})", kSmallChange + R"(,"n":-0})",
+              kSmallChange + R"(,"n":1234567890123456789})", kSmallChange + R"(,"n":-9223372036854775809})",
+              kSmallChange + R"(,"meta":{"x":1}})", kSmallChange + R"(,"$schema":"/x"})",
+              std::string(R"({"type":1,"title":"X","title_url":"u","timestamp":1})"), kSmallChange + R"(,"a":)" + nested(32) + "}",
+              kSmallChange + R"(,"s":")" + std::string(20000, 'x') + "\"}"}) {
+            decodeOk(change);
+            CPPUNIT_ASSERT_MESSAGE(change.substr(0, 200), !decodeWith(change).validated);
+        }
+        assertRejected("invalid_utf8", kSmallChange + R"(,"s":"\udc00"})"); // RapidJSON writes its bytes
+        assertRejected("not_recentchange", R"({"type":"edit","title":"X","title_url":"u","timestamp":1e3})");
+    }
+
 private:
     static constexpr const char* kEditEvent =
         R"({"$schema":"/mediawiki/recentchange/1.0.0","meta":{"uri":"https://en.wikipedia.org/wiki/Caf%C3%A9_au_lait","id":"@ID@","domain":"en.wikipedia.org","stream":"mediawiki.recentchange","dt":"2024-07-01T12:00:00Z"},"id":1784512345,"type":"edit","namespace":0,"title":"Café au lait","title_url":"https://en.wikipedia.org/wiki/Caf%C3%A9_au_lait","comment":"/* History */ fix typo & <ref> format","timestamp":1719835200,"user":"ExampleUser","bot":false,"notify_url":"https://en.wikipedia.org/w/index.php?diff=1232000001&oldid=1231999000&rcid=1784512345","minor":true,"patrolled":false,"length":{"old":10234,"new":10236},"revision":{"old":1231999000,"new":1232000001},"server_url":"https://en.wikipedia.org","server_name":"en.wikipedia.org","server_script_path":"/w","wiki":"enwiki"})";
@@ -335,12 +372,26 @@ private:
         return open + "1" + close;
     }
 
-    static std::string decodeOk(const std::string& datagram) {
+    static RcFeedDecoder::Result decodeWith(const std::string& datagram, bool general = false) {
         RcFeedDecoder decoder("mediawiki.recentchange", "/wiki/$1");
-        const RcFeedDecoder::Result r = decoder.decode(datagram);
+        return general ? decoder.decodeGeneral(datagram) : decoder.decode(datagram);
+    }
+
+    /// The event, which the general path (RapidJSON's reader and ChangeWriter, without the
+    /// validated path) gives as well, meta.id aside.
+    static std::string decodeOk(const std::string& datagram) {
+        const RcFeedDecoder::Result r = decodeWith(datagram);
         CPPUNIT_ASSERT_MESSAGE(std::string(r.reason ? r.reason : "") + ": " + r.message, r.ok());
         assertIdIsMetaId(r);
+        const RcFeedDecoder::Result general = decodeWith(datagram, true);
+        CPPUNIT_ASSERT_MESSAGE(std::string(general.reason ? general.reason : "") + ": " + general.message, general.ok());
+        CPPUNIT_ASSERT(!general.validated);
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(datagram.substr(0, 300), withoutId(general), withoutId(r));
         return r.json;
+    }
+
+    static std::string withoutId(const RcFeedDecoder::Result& r) {
+        return std::string(r.json).replace(r.idOffset, 36, "@ID@");
     }
 
     /// id() is read from where the decoder wrote meta.id into the event.
@@ -350,8 +401,7 @@ private:
     }
 
     static void assertRejectedAs(const std::string& reason, const std::string& message, const std::string& datagram) {
-        RcFeedDecoder decoder("mediawiki.recentchange", "/wiki/$1");
-        const RcFeedDecoder::Result r = decoder.decode(datagram);
+        const RcFeedDecoder::Result r = decodeWith(datagram);
         CPPUNIT_ASSERT_MESSAGE("accepted: " + datagram.substr(0, 200), !r.ok());
         CPPUNIT_ASSERT_EQUAL_MESSAGE(datagram, reason, std::string(r.reason));
         CPPUNIT_ASSERT_EQUAL_MESSAGE(datagram, message, r.message);
@@ -359,12 +409,14 @@ private:
     }
 
     static void assertRejected(const std::string& reason, const std::string& datagram) {
-        RcFeedDecoder decoder("mediawiki.recentchange", "/wiki/$1");
-        const RcFeedDecoder::Result r = decoder.decode(datagram);
+        const RcFeedDecoder::Result r = decodeWith(datagram);
         CPPUNIT_ASSERT_MESSAGE("accepted: " + datagram.substr(0, 200), !r.ok());
         CPPUNIT_ASSERT_EQUAL_MESSAGE(r.message, reason, std::string(r.reason));
         CPPUNIT_ASSERT_MESSAGE("rejection without a message", !r.message.empty());
         CPPUNIT_ASSERT(r.json.empty());
+        const RcFeedDecoder::Result general = decodeWith(datagram, true);
+        CPPUNIT_ASSERT_EQUAL(std::string(r.reason), std::string(general.reason ? general.reason : ""));
+        CPPUNIT_ASSERT_EQUAL(r.message, general.message);
     }
 };
 
