@@ -3,6 +3,8 @@
 #include "Dispatcher.h"
 #include "MetricsRegistry.h"
 
+#include "eventbus/PhpJson.h"
+
 #include <Poco/Logger.h>
 #include <Poco/UTF8String.h>
 
@@ -13,14 +15,26 @@ namespace {
 
 std::string jsonString(const std::string& s) { return "\"" + Poco::UTF8::escape(s, true) + "\""; }
 
+/// The answer to every accepted request. Ids are nearly always UUIDs, copied as they are: Poco's
+/// escape for each was 2.4 % of the daemon's CPU in the jobs benchmark (perf).
 std::string idsBody(const std::vector<Event>& events)
 {
-    std::string body = "{\"ids\":[";
+    std::string body;
+    body.reserve(12 + events.size() * 39);
+    body += "{\"ids\":[";
     for (size_t i = 0; i < events.size(); ++i) {
         if (i) body += ',';
-        body += jsonString(events[i].id);
+        const std::string& id = events[i].id;
+        if (json::encodesVerbatim(id)) {
+            body += '"';
+            body += id;
+            body += '"';
+        } else {
+            body += jsonString(id);
+        }
     }
-    return body + "]}";
+    body += "]}";
+    return body;
 }
 
 } // namespace

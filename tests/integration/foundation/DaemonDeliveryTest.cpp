@@ -61,7 +61,11 @@ public:
         int status = test::httpRequest(d.httpPort, "POST", "/test/events", event("http-1"), &body);
         CPPUNIT_ASSERT_EQUAL_MESSAGE(body, 201, status);
         CPPUNIT_ASSERT_EQUAL(std::string(R"({"ids":["http-1"]})"), body);
-        CPPUNIT_ASSERT_MESSAGE(d.process->log(), test::waitUntil([&] { return test::readLines(d.output).size() == 2; },
+        // An id that is not a plain string is answered escaped, as JSON.
+        status = test::httpRequest(d.httpPort, "POST", "/test/events", event(R"(q\"b\\s)"), &body);
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(body, 201, status);
+        CPPUNIT_ASSERT_EQUAL(std::string(R"({"ids":["q\"b\\s"]})"), body);
+        CPPUNIT_ASSERT_MESSAGE(d.process->log(), test::waitUntil([&] { return test::readLines(d.output).size() == 3; },
                                                                  std::chrono::seconds(10)));
         std::set<std::string> lines;
         for (const auto& l : test::readLines(d.output)) lines.insert(l);
