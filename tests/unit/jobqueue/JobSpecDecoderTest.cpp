@@ -57,6 +57,7 @@ class JobSpecDecoderTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(testDelayedCdnPurgeExample);
     CPPUNIT_TEST(testMetaDtIsAddedAfterSigningAtTheEndOfMeta);
     CPPUNIT_TEST(testShorthandsGoIntoParams);
+    CPPUNIT_TEST(testLargeParamsAreKeptWhole);
     CPPUNIT_TEST(testRequestIdFallsBackToContext);
     CPPUNIT_TEST(testDeduplicationWithinBatchAndStream);
     CPPUNIT_TEST(testEmptyParamsBecomeAnObject);
@@ -174,6 +175,23 @@ public:
             contextWithIds({"id-1"}));
         CPPUNIT_ASSERT(!contradiction.ok());
         CPPUNIT_ASSERT(contradiction.error.find("rootJobSignature") != std::string::npos);
+    }
+
+    // Params far larger than the decoder's stack buffer for the event's document: every member
+    // is in the event, in order, and the signature covers them.
+    void testLargeParamsAreKeptWhole() {
+        std::string params = "{";
+        for (int i = 0; i < 600; ++i)
+            params += (i ? ",\"p" : "\"p") + std::to_string(i) + "\":\"" + std::string(40, 'a' + i % 26) + "\"";
+        params += "}";
+        auto result = decoderWith("s").decode(R"({"type":"t","database":"enwiki","params":)" + params + "}",
+                                              contextWithIds({"id-1"}));
+        CPPUNIT_ASSERT_MESSAGE(result.error, result.ok());
+        const std::string& json = result.events[0].json;
+        CPPUNIT_ASSERT(json.find(R"("params":)" + params + R"(,"mediawiki_signature")") != std::string::npos);
+        std::string signature;
+        const std::string signedText = signedPart(json, &signature);
+        CPPUNIT_ASSERT_EQUAL(Sha1Digest("s").hmacHex(signedText), signature);
     }
 
     void testRequestIdFallsBackToContext() {
