@@ -8,13 +8,13 @@
 #include <string_view>
 
 typedef struct evp_md_st EVP_MD;
-typedef struct evp_mac_ctx_st EVP_MAC_CTX;
+typedef struct evp_md_ctx_st EVP_MD_CTX;
 
 namespace eventbus {
 namespace jobqueue {
 
-/// Holds what OpenSSL looks up by name (the digest, the keyed MAC) once, so a digest costs no
-/// lookup. Thread-safe: every call works on a context of its own.
+/// Looks up the digest and hashes the HMAC key's pads once, so a digest costs no lookup and a
+/// signature no key setup. Thread-safe: every call works on a context of its own.
 class Sha1Digest {
 public:
     /// Throws std::runtime_error when OpenSSL offers no SHA-1 (a FIPS-only configuration).
@@ -30,7 +30,8 @@ public:
 
 private:
     EVP_MD* _sha1 = nullptr;
-    EVP_MAC_CTX* _keyed = nullptr; ///< initialised with the key; each hmacHex works on a copy
+    EVP_MD_CTX* _inner = nullptr; ///< has hashed the key's inner pad; each hmacHex works on a copy
+    EVP_MD_CTX* _outer = nullptr; ///< has hashed the key's outer pad
 };
 
 } // namespace jobqueue

@@ -34,6 +34,12 @@ public:
         // A key longer than SHA-1's block is hashed first.
         CPPUNIT_ASSERT_EQUAL(std::string("aa4ae5e15272d00e95705637ce8a3b55ed402112"),
                              Sha1Digest(std::string(80, '\xaa')).hmacHex("Test Using Larger Than Block-Size Key - Hash Key First"));
+        // A key of exactly one block is used as it is; one byte more and it is hashed (values from
+        // Python's hmac module).
+        CPPUNIT_ASSERT_EQUAL(std::string("d52b5b30393c20f423870bb6d0ad622b02848ca9"),
+                             Sha1Digest(std::string(64, 'k')).hmacHex("m"));
+        CPPUNIT_ASSERT_EQUAL(std::string("d7ab367121230c7e073a785f02c779c915e96d01"),
+                             Sha1Digest(std::string(65, 'k')).hmacHex("m"));
         // The keyed context is copied per message, never consumed: the same message twice, the same MAC.
         Sha1Digest jefe("Jefe");
         CPPUNIT_ASSERT_EQUAL(jefe.hmacHex("what do ya want for nothing?"), jefe.hmacHex("what do ya want for nothing?"));
