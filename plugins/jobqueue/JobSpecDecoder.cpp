@@ -5,7 +5,10 @@
 #include "eventbus/Envelope.h"
 #include "eventbus/PhpJson.h"
 
+#include <rapidjson/encodedstream.h>
 #include <rapidjson/error/en.h>
+#include <rapidjson/memorystream.h>
+#include <rapidjson/reader.h>
 
 #include <algorithm>
 #include <cstdlib>
@@ -45,6 +48,45 @@ std::string_view view(const rapidjson::Value& s) { return {s.GetString(), s.GetS
 rapidjson::Value stringValue(std::string_view s, rapidjson::Document::AllocatorType& alloc) {
     return rapidjson::Value(s.data(), static_cast<rapidjson::SizeType>(s.size()), alloc);
 }
+
+/// Hands the parser's events to the document, and stops the parse once arrays and objects nest
+/// deeper than kMaxNesting (the parser and the walks over the document recurse once per level).
+/// Checking while parsing spares a pass over every body: that pass was 4 % of the daemon's CPU in
+/// the jobs benchmark (perf).
+class DepthLimit {
+public:
+    explicit DepthLimit(rapidjson::Document& doc) : _doc(doc) {}
+    bool exceeded() const { return _exceeded; }
+
+    bool Null() { return _doc.Null(); }
+    bool Bool(bool b) { return _doc.Bool(b); }
+    bool Int(int i) { return _doc.Int(i); }
+    bool Uint(unsigned u) { return _doc.Uint(u); }
+    bool Int64(int64_t i) { return _doc.Int64(i); }
+    bool Uint64(uint64_t u) { return _doc.Uint64(u); }
+    bool Double(double d) { return _doc.Double(d); }
+    bool RawNumber(const char* s, rapidjson::SizeType n, bool copy) { return _doc.RawNumber(s, n, copy); }
+    bool String(const char* s, rapidjson::SizeType n, bool copy) { return _doc.String(s, n, copy); }
+    bool Key(const char* s, rapidjson::SizeType n, bool copy) { return _doc.Key(s, n, copy); }
+    bool StartObject() { return enter() && _doc.StartObject(); }
+    bool EndObject(rapidjson::SizeType members) { return leave() && _doc.EndObject(members); }
+    bool StartArray() { return enter() && _doc.StartArray(); }
+    bool EndArray(rapidjson::SizeType elements) { return leave() && _doc.EndArray(elements); }
+
+private:
+    bool enter() {
+        _exceeded = ++_depth > json::kMaxNesting;
+        return !_exceeded;
+    }
+    bool leave() {
+        --_depth;
+        return true;
+    }
+
+    rapidjson::Document& _doc;
+    int _depth = 0;
+    bool _exceeded = false;
+};
 
 // isset(): present and not null.
 const rapidjson::Value* param(const rapidjson::Value& params, const char* name) {
@@ -142,17 +184,29 @@ std::string JobSpecDecoder::deduplicationInfo(std::string_view type, const rapid
 
 JobDecodeResult JobSpecDecoder::decode(std::string_view body, const JobRequestContext& context) const {
     JobDecodeResult result;
-    if (json::nestsDeeperThan(body, json::kMaxNesting)) {
+    rapidjson::Document doc;
+    rapidjson::MemoryStream bytes(body.data(), body.size());
+    rapidjson::EncodedInputStream<rapidjson::UTF8<>, rapidjson::MemoryStream> input(bytes);
+    rapidjson::ParseResult parsed;
+    bool tooDeep = false;
+    auto parse = [&](rapidjson::Document& d) {
+        DepthLimit limit(d);
+        parsed = rapidjson::Reader().Parse<rapidjson::kParseValidateEncodingFlag>(input, limit);
+        tooDeep = limit.exceeded();
+        return !parsed.IsError();
+    };
+    doc.Populate(parse);
+    // The depth applies to the whole body, and comes first, as when it was checked before parsing:
+    // a body that is malformed early may still nest too deep further on.
+    if (tooDeep || (parsed.IsError() && json::nestsDeeperThan(body, json::kMaxNesting))) {
         result.reason = "too_deep";
         result.error = "JSON nests deeper than " + std::to_string(json::kMaxNesting) + " levels";
         return result;
     }
-    rapidjson::Document doc;
-    doc.Parse<rapidjson::kParseValidateEncodingFlag>(body.data(), body.size());
-    if (doc.HasParseError()) {
+    if (parsed.IsError()) {
         result.reason = "malformed_json";
-        result.error = std::string("body is not valid JSON: ") + rapidjson::GetParseError_En(doc.GetParseError()) +
-                       " at byte " + std::to_string(doc.GetErrorOffset());
+        result.error = std::string("body is not valid JSON: ") + rapidjson::GetParseError_En(parsed.Code()) +
+                       " at byte " + std::to_string(parsed.Offset());
         return result;
     }
     std::vector<const rapidjson::Value*> specs;

@@ -58,6 +58,7 @@ class JobSpecDecoderTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(testMetaDtIsAddedAfterSigningAtTheEndOfMeta);
     CPPUNIT_TEST(testShorthandsGoIntoParams);
     CPPUNIT_TEST(testLargeParamsAreKeptWhole);
+    CPPUNIT_TEST(testNestingLimitAppliesToTheWholeBody);
     CPPUNIT_TEST(testRequestIdFallsBackToContext);
     CPPUNIT_TEST(testDeduplicationWithinBatchAndStream);
     CPPUNIT_TEST(testEmptyParamsBecomeAnObject);
@@ -192,6 +193,26 @@ public:
         std::string signature;
         const std::string signedText = signedPart(json, &signature);
         CPPUNIT_ASSERT_EQUAL(Sha1Digest("s").hmacHex(signedText), signature);
+    }
+
+    // 64 levels in all are a job; 65 are too deep, also when the body is malformed before or
+    // after the deep part.
+    void testNestingLimitAppliesToTheWholeBody() {
+        const auto decoder = decoderWith("s");
+        auto withParamsDepth = [](size_t arrays) {
+            return R"({"type":"t","database":"enwiki","params":{"a":)" + std::string(arrays, '[') +
+                   std::string(arrays, ']') + "}}";
+        };
+        auto ok = decoder.decode(withParamsDepth(62), contextWithIds({"i"}));
+        CPPUNIT_ASSERT_MESSAGE(ok.error, ok.ok());
+        CPPUNIT_ASSERT(ok.events[0].json.find(std::string(62, '[') + std::string(62, ']')) != std::string::npos);
+        CPPUNIT_ASSERT_EQUAL(std::string("too_deep"), decoder.decode(withParamsDepth(63), contextWithIds({"i"})).reason);
+        const std::string deep = std::string(65, '[') + std::string(65, ']');
+        CPPUNIT_ASSERT_EQUAL(std::string("too_deep"),
+                             decoder.decode(R"([{"type":x},)" + deep + "]", contextWithIds({"i"})).reason);
+        CPPUNIT_ASSERT_EQUAL(std::string("too_deep"), decoder.decode(std::string(65, '[') + "x", contextWithIds({"i"})).reason);
+        CPPUNIT_ASSERT_EQUAL(std::string("malformed_json"),
+                             decoder.decode(std::string(64, '[') + "x", contextWithIds({"i"})).reason);
     }
 
     void testRequestIdFallsBackToContext() {
