@@ -46,6 +46,8 @@ IngressPipeline::IngressPipeline(Dispatcher& dispatcher, MetricsRegistry& metric
     _metrics.describe("eventbus_ingress_rejected_total", "counter", "Inputs rejected per plugin and reason");
     _metrics.describe("eventbus_ingress_events_total", "counter", "Events decoded and handed to the dispatcher per plugin");
     _metrics.describe("eventbus_ingress_dropped_total", "counter", "Events dropped at ingress because a budget was full");
+    _metrics.describe("eventbus_ingress_udp_dropped_total", "counter",
+                      "Datagrams the kernel dropped before the daemon read them (socket receive buffer full), per UDP listener");
 }
 
 void IngressPipeline::countRejected(const std::string& plugin, const std::string& reason, const std::string& message)
@@ -68,6 +70,20 @@ void IngressPipeline::countFull(const std::string& plugin, size_t events, const 
         Poco::Logger::get("eventbusd").warning("plugin " + plugin + ": budget full, " + verb + " " +
                                                std::to_string(events) + " events" +
                                                (suppressed ? " [" + std::to_string(suppressed) + " similar suppressed]" : ""));
+}
+
+void IngressPipeline::countKernelDropped(const std::string& plugin, const std::string& listener, uint64_t datagrams)
+{
+    _metrics.add("eventbus_ingress_udp_dropped_total", {{"plugin", plugin}, {"listener", listener}},
+                 static_cast<double>(datagrams));
+    if (datagrams == 0) return;
+    size_t suppressed = 0;
+    if (_throttle.allow(plugin + "/" + listener + "/udp_dropped", suppressed))
+        Poco::Logger::get("eventbusd").warning(
+            "plugin " + plugin + ": udp listener " + listener + ": the kernel dropped " + std::to_string(datagrams) +
+            " datagrams, its receive buffer was full (a larger net.core.rmem_max lets the listener's 8 MB request "
+            "take effect; more ingress.udp.threads read faster)" +
+            (suppressed ? " [" + std::to_string(suppressed) + " similar suppressed]" : ""));
 }
 
 void IngressPipeline::decodeBurst(PluginInstance& plugin, const std::vector<IngressInput*>& inputs,

@@ -35,6 +35,9 @@ public:
     void submitBurst(PluginInstance& plugin, const std::string& listener, size_t inputs, std::vector<Event>&& events);
     /// Counts an input refused before decode (oversized, bad content type...) the same way.
     void countRejected(const std::string& plugin, const std::string& reason, const std::string& message);
+    /// Counts datagrams the kernel dropped for a UDP listener before any thread read them (its
+    /// socket's receive buffer was full), and warns (rate-limited). 0 only creates the series.
+    void countKernelDropped(const std::string& plugin, const std::string& listener, uint64_t datagrams);
 
 private:
     /// Counts and logs (rate-limited) events a full budget kept out; verb says what the client saw.

@@ -18,6 +18,7 @@
 
 #include <netinet/in.h>
 #include <pthread.h>
+#include <linux/sock_diag.h>
 #include <sys/socket.h>
 
 namespace eventbus {
@@ -60,6 +61,21 @@ UdpListener::UdpListener(std::shared_ptr<PluginInstance> plugin, const ListenerS
     _socket.setReceiveTimeout(Poco::Timespan(0, 200000));
 }
 
+void UdpListener::countKernelDrops()
+{
+    // SO_MEMINFO reads the counter at any time, so drops are counted within a receive timeout
+    // even when no datagram follows them; it costs one call per turn (a set of up to 1,024).
+    uint32_t meminfo[SK_MEMINFO_VARS] = {};
+    socklen_t length = sizeof meminfo;
+    if (::getsockopt(_socket.impl()->sockfd(), SOL_SOCKET, SO_MEMINFO, meminfo, &length) != 0 ||
+        length < (SK_MEMINFO_DROPS + 1) * sizeof(uint32_t))
+        return;
+    const uint32_t drops = meminfo[SK_MEMINFO_DROPS];
+    const uint32_t added = drops - _kernelDrops; // the counter wraps at 2^32
+    if (added) _pipeline.countKernelDropped(_plugin->name(), _spec.name, added);
+    _kernelDrops = drops; // after the count: a count that throws is made again next turn
+}
+
 UdpListener::~UdpListener() { stop(); }
 
 void UdpListener::start()
@@ -75,6 +91,7 @@ void UdpListener::start()
                                                  " datagrams' events: " + e.what());
         }
     });
+    _pipeline.countKernelDropped(_plugin->name(), _spec.name, 0);
     for (int i = 0; i < _threadCount; ++i) {
         _threads.emplace_back([this, i] {
             // Shown by top -H and in core dumps; the kernel keeps 15 characters.
@@ -217,6 +234,10 @@ void UdpListener::run()
             } catch (...) {
                 logFailure("cannot receive", received.size(), "unknown exception");
                 drained = true;
+            }
+            try {
+                countKernelDrops();
+            } catch (...) { // out of memory for the count: the next turn counts these drops too
             }
             if (!received.empty())
                 turn = _nextTurn++;

@@ -42,6 +42,11 @@ private:
     /// One thread receives at a time; the turn it draws orders its set's submission.
     std::mutex _receiving;
     uint64_t _nextTurn = 0; ///< guarded by _receiving
+    /// The socket's drop counter when last read (guarded by _receiving): the kernel counts the
+    /// datagrams it dropped, and each receiving turn counts what was added since.
+    uint32_t _kernelDrops = 0;
+    /// Reads the socket's drop counter and counts what it gained (called with _receiving held).
+    void countKernelDrops();
     std::unique_ptr<UdpSubmitStage> _stage;
 };
 

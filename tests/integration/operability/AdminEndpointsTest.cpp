@@ -16,6 +16,7 @@ class AdminEndpointsTest : public CppUnit::TestFixture {
     CPPUNIT_TEST_SUITE(AdminEndpointsTest);
     CPPUNIT_TEST(testMetricsAfterScriptedRun);
     CPPUNIT_TEST(testHealthAndPlugins);
+    CPPUNIT_TEST(testKernelDropsOfDatagramsAreCounted);
     CPPUNIT_TEST(testPrometheusParserIsStrict);
     CPPUNIT_TEST_SUITE_END();
 
@@ -69,6 +70,42 @@ public:
         CPPUNIT_ASSERT_EQUAL(1.0, e.value("eventbus_plugin_up", {{"plugin", "test-echo"}}));
         CPPUNIT_ASSERT_EQUAL(1.0, e.value("eventbus_ready"));
         CPPUNIT_ASSERT_EQUAL(0, d.process->stop(SIGTERM, std::chrono::seconds(5)));
+    }
+
+    void testKernelDropsOfDatagramsAreCounted()
+    {
+        OperabilityDaemon d;
+        d.start();
+        const std::map<std::string, std::string> udp = {{"plugin", "test-echo"}, {"listener", "udp"}};
+        std::string text;
+        Exposition e;
+        // The series exists before any drop.
+        CPPUNIT_ASSERT(waitUntil([&] {
+            d.admin("/metrics", &text);
+            e = parsePrometheusText(text);
+            return e.has("eventbus_ingress_udp_dropped_total", udp);
+        }, std::chrono::seconds(10)));
+        CPPUNIT_ASSERT_EQUAL(0.0, e.value("eventbus_ingress_udp_dropped_total", udp));
+        CPPUNIT_ASSERT_EQUAL(std::string("counter"), e.types.at("eventbus_ingress_udp_dropped_total"));
+        // Stopped, the daemon reads nothing: what does not fit its socket's receive buffer (at most
+        // 8 MB; 24 MB are sent) is dropped by the kernel, and counted once the daemon runs again.
+        const int sent = 3000;
+        const std::string pad(8000, 'x');
+        CPPUNIT_ASSERT_EQUAL(0, ::kill(d.process->pid(), SIGSTOP));
+        for (int i = 0; i < sent; ++i)
+            sendUdp(d.udpPort, R"({"$schema":"/test/event/1.0.0","meta":{"stream":"test.event","id":"k)" +
+                                   std::to_string(i) + R"(","dt":"2026-01-01T00:00:00Z"},"pad":")" + pad + "\"}");
+        CPPUNIT_ASSERT_EQUAL(0, ::kill(d.process->pid(), SIGCONT));
+        CPPUNIT_ASSERT_MESSAGE(text, waitUntil([&] {
+            d.admin("/metrics", &text);
+            e = parsePrometheusText(text);
+            return e.has("eventbus_ingress_received_total", udp) &&
+                   e.value("eventbus_ingress_udp_dropped_total", udp) + e.value("eventbus_ingress_received_total", udp) ==
+                       sent;
+        }, std::chrono::seconds(20)));
+        CPPUNIT_ASSERT_MESSAGE(text, e.value("eventbus_ingress_udp_dropped_total", udp) > 0);
+        CPPUNIT_ASSERT_MESSAGE(d.process->log(), d.process->log().find("the kernel dropped") != std::string::npos);
+        CPPUNIT_ASSERT_EQUAL(0, d.process->stop(SIGTERM, std::chrono::seconds(10)));
     }
 
     void testHealthAndPlugins()
