@@ -47,7 +47,7 @@ IngressPipeline::IngressPipeline(Dispatcher& dispatcher, MetricsRegistry& metric
     _metrics.describe("eventbus_ingress_events_total", "counter", "Events decoded and handed to the dispatcher per plugin");
     _metrics.describe("eventbus_ingress_dropped_total", "counter", "Events dropped at ingress because a budget was full");
     _metrics.describe("eventbus_ingress_udp_dropped_total", "counter",
-                      "Datagrams the kernel dropped before the daemon read them (socket receive buffer full), per UDP listener");
+                      "Datagrams the kernel dropped before the daemon read them (mostly a full socket receive buffer; also bad checksums), per UDP listener");
 }
 
 void IngressPipeline::countRejected(const std::string& plugin, const std::string& reason, const std::string& message)
@@ -77,13 +77,18 @@ void IngressPipeline::countKernelDropped(const std::string& plugin, const std::s
     _metrics.add("eventbus_ingress_udp_dropped_total", {{"plugin", plugin}, {"listener", listener}},
                  static_cast<double>(datagrams));
     if (datagrams == 0) return;
-    size_t suppressed = 0;
-    if (_throttle.allow(plugin + "/" + listener + "/udp_dropped", suppressed))
-        Poco::Logger::get("eventbusd").warning(
-            "plugin " + plugin + ": udp listener " + listener + ": the kernel dropped " + std::to_string(datagrams) +
-            " datagrams, its receive buffer was full (a larger net.core.rmem_max lets the listener's 8 MB request "
-            "take effect; more ingress.udp.threads read faster)" +
-            (suppressed ? " [" + std::to_string(suppressed) + " similar suppressed]" : ""));
+    // Counted: a failure to log must not reach the listener, which would count these drops again.
+    try {
+        size_t suppressed = 0;
+        if (_throttle.allow(plugin + "/" + listener + "/udp_dropped", suppressed))
+            Poco::Logger::get("eventbusd").warning(
+                "plugin " + plugin + ": udp listener " + listener + ": the kernel dropped " +
+                std::to_string(datagrams) +
+                " datagrams, mostly because the socket's receive buffer was full (a larger net.core.rmem_max lets "
+                "the listener's 8 MB request take effect; more ingress.udp.threads read faster)" +
+                (suppressed ? " [" + std::to_string(suppressed) + " similar suppressed]" : ""));
+    } catch (...) {
+    }
 }
 
 void IngressPipeline::decodeBurst(PluginInstance& plugin, const std::vector<IngressInput*>& inputs,

@@ -35,8 +35,9 @@ public:
     void submitBurst(PluginInstance& plugin, const std::string& listener, size_t inputs, std::vector<Event>&& events);
     /// Counts an input refused before decode (oversized, bad content type...) the same way.
     void countRejected(const std::string& plugin, const std::string& reason, const std::string& message);
-    /// Counts datagrams the kernel dropped for a UDP listener before any thread read them (its
-    /// socket's receive buffer was full), and warns (rate-limited). 0 only creates the series.
+    /// Counts datagrams the kernel dropped for a UDP listener before any thread read them (mostly
+    /// a full receive buffer; the socket's counter also takes bad checksums), and warns
+    /// (rate-limited; a failure to log is swallowed here, after the count). 0 only creates the series.
     void countKernelDropped(const std::string& plugin, const std::string& listener, uint64_t datagrams);
 
 private:

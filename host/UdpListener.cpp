@@ -73,7 +73,7 @@ void UdpListener::countKernelDrops()
     const uint32_t drops = meminfo[SK_MEMINFO_DROPS];
     const uint32_t added = drops - _kernelDrops; // the counter wraps at 2^32
     if (added) _pipeline.countKernelDropped(_plugin->name(), _spec.name, added);
-    _kernelDrops = drops; // after the count: a count that throws is made again next turn
+    _kernelDrops = drops; // after the count: a count that throws (out of memory) is made again next turn
 }
 
 UdpListener::~UdpListener() { stop(); }
