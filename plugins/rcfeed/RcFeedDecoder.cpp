@@ -320,11 +320,11 @@ struct EventSettings {
 };
 
 /// Checks a parsed change and writes its event: the envelope, then the members. members holds
-/// them as the event does, each after a comma, but for the first when separator gives that one.
+/// them as the event does, each after a comma.
 /// appendText(out, s) appends the JSON literal of s, one of the fields' strings. encodeError is
 /// why a member cannot be encoded, empty when all can.
 template <typename AppendText>
-RcFeedDecoder::Result buildEvent(const Fields& fields, std::string_view separator, std::string_view members,
+RcFeedDecoder::Result buildEvent(const Fields& fields, std::string_view members,
                                  const std::string& encodeError, const EventSettings& settings,
                                  const AppendText& appendText) {
     const Field& type = fields[Type];
@@ -351,7 +351,7 @@ RcFeedDecoder::Result buildEvent(const Fields& fields, std::string_view separato
     RcFeedDecoder::Result result;
     std::string& event = result.json;
     event.reserve(kEnvelopeBytes + settings.encodedStream.size() + titleUrl.text.size() + serverName.text.size() +
-                  separator.size() + members.size() + 1);
+                  members.size() + 1);
     event += "{\"$schema\":\""sv;
     event += kSchema;
     event += "\",\"meta\":{\"uri\":"sv;
@@ -381,7 +381,6 @@ RcFeedDecoder::Result buildEvent(const Fields& fields, std::string_view separato
     event += ",\"dt\":\""sv;
     appendDt(event, timestamp.number);
     event += "\"}"sv;
-    event += separator;
     event += members;
     event += '}';
     return result;
@@ -445,15 +444,7 @@ public:
     /// False when the change has to take the general path.
     bool writeChange() {
         size_t i = skipSpace(skipSpace(0) + 1); // past '{': the text is an object
-        size_t comma = 0;                      // where the comma before the member at i is, 0 for none
-        while (_text[i] != '}') {
-            if (!member(i, 2, comma, true)) return false;
-            i = skipSpace(i);
-            if (_text[i] == ',') {
-                comma = i;
-                i = skipSpace(i + 1);
-            }
-        }
+        if (!members(i, 2, true)) return false;
         flush();
         return true;
     }
@@ -509,6 +500,26 @@ private:
         return value(i, depth);
     }
 
+    /// The members of an object, the first (or its '}') at i, their values at depth; i ends at
+    /// the object's '}'. At the top level (the change) every written member gets a comma.
+    bool members(size_t& i, int depth, bool topLevel) {
+        const bool outer = _written;
+        _written = false;
+        size_t comma = 0; // where the comma before the member at i is, 0 for none
+        while (_text[i] != '}') {
+            const size_t before = _out.size() + (_runEnd - _runStart);
+            if (!member(i, depth, comma, topLevel)) return false;
+            _written = _written || _out.size() + (_runEnd - _runStart) != before;
+            i = skipSpace(i);
+            if (_text[i] == ',') {
+                comma = i;
+                i = skipSpace(i + 1);
+            }
+        }
+        _written = outer;
+        return true;
+    }
+
     /// The value at i, nested at depth; i ends past it.
     bool value(size_t& i, int depth) {
         switch (_text[i]) {
@@ -522,20 +533,7 @@ private:
             if (depth > kValidatedMaxDepth) return false;
             copy(i, i + 1);
             i = skipSpace(i + 1);
-            const bool outer = _written;
-            _written = false;
-            size_t comma = 0;
-            while (_text[i] != '}') {
-                const size_t before = _out.size() + (_runEnd - _runStart);
-                if (!member(i, depth + 1, comma, false)) return false;
-                _written = _written || _out.size() + (_runEnd - _runStart) != before;
-                i = skipSpace(i);
-                if (_text[i] == ',') {
-                    comma = i;
-                    i = skipSpace(i + 1);
-                }
-            }
-            _written = outer;
+            if (!members(i, depth + 1, false)) return false;
             copy(i, i + 1);
             ++i;
             return true;
@@ -794,7 +792,7 @@ bool RcFeedDecoder::decodeValidated(std::string_view body, Result& result) const
     members.clear();
     if (!TextChangeWriter(padded.data(), members, scratch).writeChange()) return false;
     static const std::string noEncodeError; // writeChange fails on any
-    Result event = buildEvent(fields, ""sv, members, noEncodeError, EventSettings{_articlePath, _encodedStream, _streamError},
+    Result event = buildEvent(fields, members, noEncodeError, EventSettings{_articlePath, _encodedStream, _streamError},
                               [](std::string& out, std::string_view text) { json::appendString(out, text); });
     if (!event.ok()) return false;
     event.validated = true;
@@ -828,7 +826,7 @@ RcFeedDecoder::Result RcFeedDecoder::decodeChange(std::string_view body) const {
     if (parsed.IsError())
         return rejected("malformed_json", std::string("invalid JSON at offset ") + std::to_string(parsed.Offset()) +
                                               ": " + rapidjson::GetParseError_En(parsed.Code()));
-    return buildEvent(change.fields(), ""sv, members, change.encodeError(),
+    return buildEvent(change.fields(), members, change.encodeError(),
                       EventSettings{_articlePath, _encodedStream, _streamError},
                       [&inSitu](std::string& out, std::string_view text) { inSitu.appendString(out, text); });
 }
