@@ -43,9 +43,10 @@ const size_t CACHE_BYTES = size_t(4) << 20;
 /// What one index entry costs in memory (the map node around it).
 const size_t ENTRY_MEMORY = 96;
 const auto FAILURE_PAUSE = std::chrono::milliseconds(200);
-/// A WAL longer than this (16 MB of pages) is checkpointed at once, finished by the writer, so it
-/// restarts.
-const int WAL_RESTART_FRAMES = 4096;
+/// A WAL longer than a sixteenth of spool.max_bytes, within these bounds, is checkpointed at once,
+/// finished by the writer, so it restarts.
+const int64_t WAL_RESTART_MIN_BYTES = int64_t(4) << 20;
+const int64_t WAL_RESTART_MAX_BYTES = int64_t(64) << 20;
 /// One transaction takes back at most this many requeued dead letters; the rest follow at the next
 /// polls, so a requeue of millions neither holds the writer for long nor grows the WAL past bounds.
 const int REQUEUE_LETTERS = 65536;
@@ -185,7 +186,7 @@ void SpoolQueue::syncLoop()
         lock.unlock();
         // A passive checkpoint copies what is committed and fsyncs, without blocking the writer:
         // power loss can take at most one interval. Process crashes lose nothing either way. A
-        // WAL grown past WAL_RESTART_FRAMES calls for one before the interval is over. While the
+        // WAL grown past _walRestartFrames calls for one before the interval is over. While the
         // writer finishes one (to restart the WAL), a checkpoint here would only make it busy:
         // that round is skipped, never two in a row.
         bool yield = unsynced && _restartWal && !yielded && !stopping;
@@ -197,7 +198,7 @@ void SpoolQueue::syncLoop()
         if (unsynced && !yield) {
             int rc = sqlite3_wal_checkpoint_v2(_syncer->handle(), nullptr, SQLITE_CHECKPOINT_PASSIVE, &walFrames, &copied);
             behind = rc != SQLITE_OK || copied < walFrames;
-            if (rc == SQLITE_OK && walFrames > WAL_RESTART_FRAMES)
+            if (rc == SQLITE_OK && walFrames > _walRestartFrames)
                 _restartWal = true;
         }
         yielded = yield;
@@ -245,9 +246,16 @@ void SpoolQueue::open()
             return SQLITE_OK;
         }, this);
     }
+    // The WAL is disk that spool.max_bytes does not count, so it restarts at a sixteenth of the
+    // budget. Not less than needed, though: each restart is a checkpoint the writer finishes
+    // itself, two fsyncs during which nothing commits and durable ingress waits (20 to 40 ms each
+    // on the benchmark's VM); at 16 MB they came two or three times a second under a flood.
+    const int64_t restartBytes
+        = std::clamp(static_cast<int64_t>(_settings.maxBytes / 16), WAL_RESTART_MIN_BYTES, WAL_RESTART_MAX_BYTES);
+    _walRestartFrames = static_cast<int>(restartBytes / _writer->queryInteger("PRAGMA page_size"));
     // When the WAL restarts, a file grown well past the restart size is cut back; one just past
     // it is kept, as writing over pages the file has is cheaper than growing it again.
-    _writer->exec("PRAGMA journal_size_limit=" + std::to_string(int64_t(2) * WAL_RESTART_FRAMES * 4096));
+    _writer->exec("PRAGMA journal_size_limit=" + std::to_string(2 * restartBytes));
     // Debian builds SQLite with secure_delete on, which zeroes every deleted segment through the
     // WAL: twice the bytes written for nothing a spool needs. FAST still clears what costs no I/O.
     _writer->exec("PRAGMA secure_delete=FAST");
@@ -417,7 +425,7 @@ void SpoolQueue::writeLoop()
         if (unsynced && !_settings.fsyncAlways()) {
             std::lock_guard<std::mutex> sync(_syncMutex);
             _unsynced = true;
-            if (_walFrames > WAL_RESTART_FRAMES && !_restartWal && !_checkpointNow) {
+            if (_walFrames > _walRestartFrames && !_restartWal && !_checkpointNow) {
                 _checkpointNow = true;
                 _syncWake.notify_one();
             }

@@ -245,6 +245,7 @@ private:
     std::mutex _syncMutex;
     std::condition_variable _syncWake;
     bool _unsynced = false;    ///< guarded by _syncMutex
+    int _walRestartFrames = 0; ///< set by open(): a WAL longer than this many pages restarts
     bool _checkpointNow = false; ///< guarded by _syncMutex: the WAL is long, do not wait for the interval
     std::atomic<bool> _restartWal{false}; ///< the sync thread asks the writer to finish a checkpoint
     int _walFrames = 0;        ///< in the WAL after the writer's last commit (interval policy)

@@ -176,6 +176,7 @@ class SqliteSpoolTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(testDeadLettersUseTheBudgetUntilPurged);
     CPPUNIT_TEST(testSecondSpoolOnSameFolderIsRefused);
     CPPUNIT_TEST(testWalStaysBoundedUnderSteadyLoad);
+    CPPUNIT_TEST(testWalRestartFollowsTheDiskBudget);
     CPPUNIT_TEST(testRandomOperationsAndReopensMatchAModel);
     CPPUNIT_TEST(testShortenedSegmentCountQuarantinesEveryRecordTheSegmentHolds);
     CPPUNIT_TEST(testLengthenedSegmentCountLeavesTheNextSegmentDeliverable);
@@ -574,35 +575,62 @@ public:
         CPPUNIT_ASSERT_THROW(open(), std::runtime_error);
     }
 
+    struct WalSeen {
+        size_t generations = 0; ///< distinct WAL headers seen
+        size_t largest = 0;     ///< the WAL file's largest size seen, in bytes
+    };
+    /// Appends rounds of 100 events of 2 KB and acknowledges them at once, looking at the WAL
+    /// after each round. The WAL header's checkpoint sequence number goes up each time the WAL
+    /// starts over.
+    WalSeen steadyLoad(SqliteSpool& spool, size_t rounds)
+    {
+        const size_t perRound = 100, padding = 2000;
+        WalSeen seen;
+        std::set<uint32_t> generations;
+        for (size_t round = 0; round < rounds; ++round) {
+            std::vector<Event> events;
+            for (size_t i = 0; i < perRound; ++i)
+                events.push_back(event("w" + std::to_string(round) + "-" + std::to_string(i), padding));
+            CPPUNIT_ASSERT(spool.append(routed(std::move(events))));
+            spool.ack(SERVICE, EventStore::seqsOf(takeAll(spool)));
+            Poco::File wal(file() + "-wal");
+            if (wal.exists())
+                seen.largest = std::max(seen.largest, static_cast<size_t>(wal.getSize()));
+            std::ifstream header(file() + "-wal", std::ios::binary);
+            unsigned char bytes[16];
+            if (header.read(reinterpret_cast<char*>(bytes), sizeof bytes))
+                generations.insert(uint32_t(bytes[12]) << 24 | uint32_t(bytes[13]) << 16 | uint32_t(bytes[14]) << 8 | bytes[15]);
+        }
+        seen.generations = generations.size();
+        return seen;
+    }
+
     /// Appends and acknowledgements without a pause: the sync thread's checkpoints never catch
     /// up alone, yet the WAL must start over rather than grow with everything ever written.
     void testWalStaysBoundedUnderSteadyLoad()
     {
         _settings.fsyncIntervalMs = 20;
+        _settings.maxBytes = size_t(256) << 20; // the WAL restarts at 16 MB
         auto spool = open();
-        const size_t rounds = 600, perRound = 100, padding = 2000; // 120 MB through the file
-        size_t largestWal = 0;
-        // The WAL header's checkpoint sequence number goes up each time the WAL starts over.
-        // Without the restart it never moved and the WAL took 93 MB of the 120; how large it gets
-        // before a restart depends on the machine's speed (sanitizer builds, a loaded CI), so the
-        // restarts are what is asserted, the size only loosely.
-        std::set<uint32_t> walGenerations;
-        for (size_t round = 0; round < rounds; ++round) {
-            std::vector<Event> events;
-            for (size_t i = 0; i < perRound; ++i)
-                events.push_back(event("w" + std::to_string(round) + "-" + std::to_string(i), padding));
-            CPPUNIT_ASSERT(spool->append(routed(std::move(events))));
-            spool->ack(SERVICE, EventStore::seqsOf(takeAll(*spool)));
-            Poco::File wal(file() + "-wal");
-            if (wal.exists())
-                largestWal = std::max(largestWal, static_cast<size_t>(wal.getSize()));
-            std::ifstream header(file() + "-wal", std::ios::binary);
-            unsigned char bytes[16];
-            if (header.read(reinterpret_cast<char*>(bytes), sizeof bytes))
-                walGenerations.insert(uint32_t(bytes[12]) << 24 | uint32_t(bytes[13]) << 16 | uint32_t(bytes[14]) << 8 | bytes[15]);
-        }
-        CPPUNIT_ASSERT_MESSAGE("WAL generations seen: " + std::to_string(walGenerations.size()), walGenerations.size() >= 3);
-        CPPUNIT_ASSERT_MESSAGE(std::to_string(largestWal), largestWal < size_t(110) << 20);
+        // Without the restart the WAL's generation never moved and the WAL took 93 MB of the 120;
+        // how large it gets before a restart depends on the machine's speed (sanitizer builds, a
+        // loaded CI), so the restarts are what is asserted, the size only loosely.
+        WalSeen seen = steadyLoad(*spool, 600); // 120 MB through the file
+        CPPUNIT_ASSERT_MESSAGE("WAL generations seen: " + std::to_string(seen.generations), seen.generations >= 3);
+        CPPUNIT_ASSERT_MESSAGE(std::to_string(seen.largest), seen.largest < size_t(110) << 20);
+        CPPUNIT_ASSERT(test::waitUntil([&] { return spool->size() == 0; }, std::chrono::seconds(5)));
+    }
+
+    /// The WAL is disk that spool.max_bytes does not count: it restarts at a sixteenth of the
+    /// budget (between 4 and 64 MB), so a small budget keeps a small WAL.
+    void testWalRestartFollowsTheDiskBudget()
+    {
+        _settings.fsyncIntervalMs = 20;
+        _settings.maxBytes = size_t(64) << 20; // the WAL restarts at 4 MB; at the default, 64 MB
+        auto spool = open();
+        WalSeen seen = steadyLoad(*spool, 150); // 30 MB through the file
+        CPPUNIT_ASSERT_MESSAGE("WAL generations seen: " + std::to_string(seen.generations), seen.generations >= 3);
+        CPPUNIT_ASSERT_MESSAGE(std::to_string(seen.largest), seen.largest < size_t(24) << 20);
         CPPUNIT_ASSERT(test::waitUntil([&] { return spool->size() == 0; }, std::chrono::seconds(5)));
     }
 
