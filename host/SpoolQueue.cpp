@@ -37,8 +37,8 @@ const size_t REFILL_LOW = 4096;
 const size_t REFILL_EVENTS = 8192;
 /// take() reads bodies in chunks of this many events.
 const size_t TAKE_CHUNK = 256;
-/// Records of recent appends kept in memory until take() has read each of their events once, at
-/// most this many bytes; beyond, take() reads them back from the file.
+/// Events of recent appends kept in memory until take() has taken each of them once, at most this
+/// many bytes (their footprint); beyond, take() reads them back from the file.
 const size_t CACHE_BYTES = size_t(4) << 20;
 /// What one index entry costs in memory (the map node around it).
 const size_t ENTRY_MEMORY = 96;
@@ -327,7 +327,7 @@ void SpoolQueue::unreserve(uint64_t bytes)
     _reserved -= std::min(bytes, _reserved);
 }
 
-std::shared_ptr<SpoolQueue::AppendGroup> SpoolQueue::enqueue(const std::vector<const Event*>& events, uint64_t reserved)
+std::shared_ptr<SpoolQueue::AppendGroup> SpoolQueue::enqueue(std::vector<Event>&& events, uint64_t reserved)
 {
     // Encoding here, on the appending thread, leaves the writer thread only SQLite's work.
     auto group = std::make_shared<AppendGroup>();
@@ -335,12 +335,12 @@ std::shared_ptr<SpoolQueue::AppendGroup> SpoolQueue::enqueue(const std::vector<c
     group->entries.reserve(events.size());
     group->segments.reserve((events.size() + SpoolRecords::MAX_EVENTS - 1) / SpoolRecords::MAX_EVENTS);
     for (size_t i = 0; i < events.size(); ++i) {
-        const Event& event = *events[i];
+        const Event& event = events[i];
         if (group->segments.empty() || group->segments.back().full(SpoolRecords::recordSize(event))) {
             // Sized once: growing a blob of a hundred events copies it over and over.
             size_t bytes = 0;
             for (size_t j = i; j < std::min(events.size(), i + SpoolRecords::MAX_EVENTS); ++j)
-                bytes += SpoolRecords::recordSize(*events[j]);
+                bytes += SpoolRecords::recordSize(events[j]);
             group->segments.emplace_back();
             group->segments.back().reserve(std::min(bytes, SpoolRecords::MAX_SEGMENT_BYTES + SpoolRecords::MAX_RECORD_BYTES));
         }
@@ -354,6 +354,9 @@ std::shared_ptr<SpoolQueue::AppendGroup> SpoolQueue::enqueue(const std::vector<c
     group->held = group->entries.size() * sizeof(Entry);
     for (const SpoolRecords& segment : group->segments)
         group->held += segment.blob().size();
+    for (const Event& event : events)
+        group->held += EventStore::footprint(event);
+    group->events = std::move(events);
     {
         std::lock_guard<std::mutex> lock(_mutex);
         _queuedBytes += group->held;
@@ -513,8 +516,8 @@ void SpoolQueue::settle(Work& work)
 
 void SpoolQueue::eraseSegment(std::map<uint64_t, Segment>::iterator segment)
 {
-    if (segment->second.records)
-        _cachedBytes -= segment->second.records->size();
+    if (segment->second.cached)
+        _cachedBytes -= segment->second.cached->bytes;
     _segments.erase(segment);
 }
 
@@ -526,16 +529,16 @@ void SpoolQueue::consumeCache(
         size_t from = next;
         while (next < count && candidates[next].first < source.end)
             ++next;
-        if (!source.records || next == from)
+        if (!source.cached || next == from)
             continue;
         auto segment = _segments.find(source.first);
-        if (segment == _segments.end() || !segment->second.records)
+        if (segment == _segments.end() || !segment->second.cached)
             continue;
         Segment& cached = segment->second;
         cached.untaken -= std::min<uint32_t>(cached.untaken, static_cast<uint32_t>(next - from));
         if (cached.untaken == 0) {
-            _cachedBytes -= cached.records->size();
-            cached.records.reset();
+            _cachedBytes -= cached.cached->bytes;
+            cached.cached.reset();
         }
     }
 }
@@ -558,7 +561,7 @@ void SpoolQueue::commit(Work& work, bool foreign, Added& added, uint64_t& nextSe
             size_t entry = 0;
             for (SpoolRecords& segment : group->segments) {
                 insertSegment(segment, nextSeq);
-                added.segments.push_back({nextSeq, segment.count(), &segment});
+                added.segments.push_back({nextSeq, segment.count(), &group->events[entry]});
                 for (uint32_t i = 0; i < segment.count(); ++i)
                     added.events.emplace_back(nextSeq++, group->entries[entry++]);
             }
@@ -890,9 +893,20 @@ void SpoolQueue::addPending(const Added::Segment& added, const std::pair<uint64_
         segment.count = count;
         segment.remaining = count;
         segment.untaken = count;
-        if (added.records && _cachedBytes + added.records->blob().size() <= CACHE_BYTES) {
-            segment.records = std::make_shared<const std::string>(added.records->takeBlob());
-            _cachedBytes += segment.records->size();
+        if (added.events) {
+            size_t bytes = 0;
+            for (uint32_t i = 0; i < count; ++i)
+                bytes += EventStore::footprint(added.events[i]);
+            if (_cachedBytes + bytes <= CACHE_BYTES) {
+                // Moved, not copied: the append's events are done with once committed.
+                auto cached = std::make_shared<Cached>();
+                cached->slots.reserve(count);
+                for (uint32_t i = 0; i < count; ++i)
+                    cached->slots.emplace_back(std::move(added.events[i]));
+                cached->bytes = bytes;
+                segment.cached = std::move(cached);
+                _cachedBytes += bytes;
+            }
         }
         _segments.emplace_hint(_segments.end(), added.first, std::move(segment));
         _windowHigh = last;
@@ -1095,9 +1109,8 @@ std::vector<std::optional<StoredEvent>> SpoolQueue::load(const std::vector<std::
     std::vector<std::optional<StoredEvent>> loaded(candidates.size());
     std::vector<std::pair<size_t, std::string>> bad; // candidate index, reason
     size_t next = 0;
-    // Copies the candidates in [first, end) out of that segment's records. Records still in
-    // memory since their append need no checksum: it guards against what happens on disk.
-    auto decode = [&](const void* data, size_t size, uint64_t first, uint64_t end, bool verify) {
+    // Copies the candidates in [first, end) out of that segment's records, read from the file.
+    auto decode = [&](const void* data, size_t size, uint64_t first, uint64_t end) {
         SpoolRecords::Cursor cursor(data, size);
         uint64_t at = first; // the seq of the record after the cursor's
         bool readable = true;
@@ -1111,7 +1124,7 @@ std::vector<std::optional<StoredEvent>> SpoolQueue::load(const std::vector<std::
                 bad.emplace_back(next, "undecodable row");
                 continue;
             }
-            if (verify && !cursor.intact()) {
+            if (!cursor.intact()) {
                 bad.emplace_back(next, "checksum mismatch");
                 continue;
             }
@@ -1123,15 +1136,38 @@ std::vector<std::optional<StoredEvent>> SpoolQueue::load(const std::vector<std::
             loaded[next] = std::move(stored);
         }
     };
-    bool cached = !sources.empty()
-        && std::all_of(sources.begin(), sources.end(), [](const Source& source) { return source.records != nullptr; });
+    // A source is taken from the cache when it holds all of its candidates; one taken before and
+    // released since is read back from the file with the rest of its segment. Events in memory
+    // since their append need no checksum: it guards against what happens on disk.
+    std::vector<char> fromCache(sources.size(), 0);
+    for (size_t k = 0, c = 0; k < sources.size(); ++k) {
+        while (c < candidates.size() && candidates[c].first < sources[k].first)
+            ++c;
+        bool whole = sources[k].cached != nullptr;
+        for (; c < candidates.size() && candidates[c].first < sources[k].end; ++c)
+            whole = whole && sources[k].cached->slots[candidates[c].first - sources[k].first].has_value();
+        fromCache[k] = whole;
+    }
+    auto move = [&](const Source& source) {
+        for (; next < candidates.size() && candidates[next].first < source.end; ++next) {
+            std::optional<Event>& slot = source.cached->slots[candidates[next].first - source.first];
+            StoredEvent stored;
+            stored.seq = candidates[next].first;
+            stored.service = _service;
+            stored.attempts = candidates[next].second.attempts;
+            stored.event = std::move(*slot);
+            slot.reset();
+            loaded[next] = std::move(stored);
+        }
+    };
+    bool cached = !sources.empty() && std::all_of(fromCache.begin(), fromCache.end(), [](char whole) { return whole; });
     SpoolStatement& read = *_readSegments;
     try {
         if (cached) {
             for (const Source& source : sources) {
                 while (next < candidates.size() && candidates[next].first < source.first)
                     bad.emplace_back(next++, "");
-                decode(source.records->data(), source.records->size(), source.first, source.end, false);
+                move(source);
             }
         } else {
             read.bind(1, static_cast<int64_t>(sources.empty() ? candidates.front().first : sources.front().first))
@@ -1151,13 +1187,13 @@ std::vector<std::optional<StoredEvent>> SpoolQueue::load(const std::vector<std::
                 }
                 while (next < candidates.size() && candidates[next].first < first)
                     bad.emplace_back(next++, "");
-                if (source != sources.end() && source->first == first && source->records) {
-                    decode(source->records->data(), source->records->size(), first, end, false);
+                if (source != sources.end() && source->first == first && fromCache[source - sources.begin()]) {
+                    move(*source);
                     continue;
                 }
                 size_t size = 0;
                 const void* data = read.type(2) == SQLITE_BLOB ? read.blob(2, size) : nullptr;
-                decode(data, size, first, end, true);
+                decode(data, size, first, end);
             }
             read.reset();
         }
@@ -1229,7 +1265,7 @@ std::vector<StoredEvent> SpoolQueue::take(const EventStore::Accept& accept)
                 if (segment != _segments.begin())
                     --segment;
                 for (; segment != _segments.end() && segment->first <= candidates.back().first; ++segment)
-                    sources.push_back({segment->first, segment->first + segment->second.count, segment->second.records});
+                    sources.push_back({segment->first, segment->first + segment->second.count, segment->second.cached});
             }
         }
         if (candidates.empty())
@@ -1244,6 +1280,16 @@ std::vector<StoredEvent> SpoolQueue::take(const EventStore::Accept& accept)
             if (taken.empty())
                 taken.reserve(candidates.size());
             taken.push_back(std::move(*loaded[i]));
+        }
+        // What the batch had no room for goes back to its cache slot, to be taken from there next.
+        for (size_t j = i, k = 0; j < candidates.size(); ++j) {
+            while (k < sources.size() && sources[k].end <= candidates[j].first)
+                ++k;
+            if (loaded[j] && k < sources.size() && sources[k].cached && candidates[j].first >= sources[k].first) {
+                std::optional<Event>& slot = sources[k].cached->slots[candidates[j].first - sources[k].first];
+                if (!slot)
+                    slot = std::move(loaded[j]->event);
+            }
         }
         std::lock_guard<std::mutex> lock(_mutex);
         consumeCache(candidates, i, sources);

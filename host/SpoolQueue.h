@@ -9,8 +9,10 @@
 // at-least-once.
 //
 // Each append is encoded (SpoolRecords) on the appending thread and stored as one segment row;
-// the writer thread settles acknowledged events of a segment as event_states rows until the last
-// one, when it deletes the segment instead.
+// once committed, its events themselves stay in a small cache (CACHE_BYTES) until take() has taken
+// them, so a spool that keeps up neither reads back nor decodes what it just wrote. The writer
+// thread settles acknowledged events of a segment as event_states rows until the last one, when
+// it deletes the segment instead.
 #ifndef EVENTBUS_HOST_SPOOLQUEUE_H
 #define EVENTBUS_HOST_SPOOLQUEUE_H
 
@@ -52,8 +54,9 @@ public:
     /// Events handed to the writer together, committed in one transaction with others.
     struct AppendGroup {
         std::vector<SpoolRecords> segments; ///< the events, encoded
+        std::vector<Event> events;          ///< the events themselves, for the cache once committed
         std::vector<Entry> entries;         ///< their index entries, in order
-        size_t held = 0;                    ///< memory the encoded events hold until their commit
+        size_t held = 0;                    ///< memory the events and their encoding hold until the commit
         uint64_t reserved = 0;              ///< disk budget booked for them
         bool done = false;
         bool stored = false;
@@ -73,9 +76,9 @@ public:
     /// Books bytes against the disk budget; false (and counted) when they do not fit.
     bool reserve(uint64_t bytes);
     void unreserve(uint64_t bytes);
-    /// Encodes reserved events for the writer (they are not kept). Returns at once; wait() for
-    /// the commit.
-    std::shared_ptr<AppendGroup> enqueue(const std::vector<const Event*>& events, uint64_t reserved);
+    /// Encodes reserved events for the writer, which keeps them in the cache once committed if it
+    /// has room. Returns at once; wait() for the commit.
+    std::shared_ptr<AppendGroup> enqueue(std::vector<Event>&& events, uint64_t reserved);
     /// Blocks until the group is committed (true) or failed (false).
     bool wait(const std::shared_ptr<AppendGroup>& group);
 
@@ -98,21 +101,26 @@ private:
         std::shared_ptr<const std::string> reason; ///< null for an acknowledgement
         uint64_t segment = 0; ///< its segment's first_seq, once settled
     };
+    /// A segment's events as appended, kept while the cache has room and take() has not taken
+    /// all of them: take() moves them out instead of reading them back from the file. Only take()
+    /// touches the slots (under _readMutex); a slot is empty while its event is taken.
+    struct Cached {
+        std::vector<std::optional<Event>> slots; ///< by seq - first
+        size_t bytes = 0;                        ///< what the events cost when cached (footprint)
+    };
     /// A segment of the window: how many of its events are not settled yet.
     struct Segment {
         uint32_t count = 0;
         uint32_t remaining = 0;
         bool hasStates = false; ///< event_states rows exist (or may) for its events
-        /// Its records as appended, while the cache has room and take() has not read all its
-        /// events: take() need not read them back from the file.
-        std::shared_ptr<const std::string> records;
-        uint32_t untaken = 0; ///< events take() has not read yet
+        std::shared_ptr<Cached> cached; ///< null: not (or no longer) in the cache
+        uint32_t untaken = 0; ///< events take() has not taken yet
     };
     /// What take() reads a segment from.
     struct Source {
         uint64_t first;
         uint64_t end;
-        std::shared_ptr<const std::string> records; ///< null: read from the file
+        std::shared_ptr<Cached> cached; ///< null: read from the file
     };
     /// A segment all of whose events are settled: deleted from the file.
     struct Drop {
@@ -137,7 +145,7 @@ private:
         struct Segment {
             uint64_t first;
             uint32_t count;
-            SpoolRecords* records; ///< its records, to cache; null for requeued dead letters
+            Event* events; ///< its events (count of them), to cache; null for requeued dead letters
         };
         std::vector<std::pair<uint64_t, Entry>> events;
         std::vector<Segment> segments;

@@ -31,7 +31,6 @@ public:
     int64_t oldestIngressUs() const { return _oldestIngressUs; }
     const std::string& blob() const { return _blob; }
     /// Moves the blob out (the counts stay).
-    std::string takeBlob() { return std::move(_blob); }
 
     /// What a record holds besides its strings.
     static const size_t HEADER = 44;

@@ -60,8 +60,10 @@ SpoolQueue* SqliteSpool::find(const std::string& service) const
 
 bool SqliteSpool::append(Routed&& events)
 {
-    std::map<SpoolQueue*, std::vector<const Event*>> byQueue;
+    std::vector<SpoolQueue*> queueOf; // each event's, checked before anything is booked or moved
+    queueOf.reserve(events.size());
     std::map<SpoolQueue*, uint64_t> costs;
+    std::map<SpoolQueue*, size_t> counts;
     SpoolQueue* current = nullptr;
     const std::string* currentService = nullptr;
     for (const auto& [service, event] : events) {
@@ -80,7 +82,8 @@ bool SqliteSpool::append(Routed&& events)
             return false;
         }
         costs[current] += SpoolQueue::diskCost(event);
-        byQueue[current].push_back(&event);
+        ++counts[current];
+        queueOf.push_back(current);
     }
     for (auto it = costs.begin(); it != costs.end(); ++it) {
         if (!it->first->reserve(it->second)) {
@@ -89,9 +92,15 @@ bool SqliteSpool::append(Routed&& events)
             return false;
         }
     }
+    // The events move on to the queues, which keep them in memory for delivery once committed.
+    std::map<SpoolQueue*, std::vector<Event>> byQueue;
+    for (const auto& [queue, count] : counts)
+        byQueue[queue].reserve(count);
+    for (size_t i = 0; i < events.size(); ++i)
+        byQueue[queueOf[i]].push_back(std::move(events[i].second));
     std::vector<std::pair<SpoolQueue*, std::shared_ptr<SpoolQueue::AppendGroup>>> groups;
-    for (const auto& [queue, list] : byQueue)
-        groups.emplace_back(queue, queue->enqueue(list, costs[queue]));
+    for (auto& [queue, list] : byQueue)
+        groups.emplace_back(queue, queue->enqueue(std::move(list), costs[queue]));
     bool stored = true;
     for (auto& [queue, group] : groups)
         stored = queue->wait(group) && stored;

@@ -161,6 +161,7 @@ class SqliteSpoolTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(testAppendTakeAck);
     CPPUNIT_TEST(testTakeStopsWhereAcceptSaysNo);
     CPPUNIT_TEST(testReleaseRestoresOrderAndCountsAttempts);
+    CPPUNIT_TEST(testReleasedEventOfACachedSegmentIsReadBackWhole);
     CPPUNIT_TEST(testEverythingNotAckedIsReplayedAfterReopen);
     CPPUNIT_TEST(testDeadLetterKeepsEventAndReason);
     CPPUNIT_TEST(testChecksumMismatchIsQuarantinedAndCounted);
@@ -250,6 +251,28 @@ public:
         CPPUNIT_ASSERT_EQUAL(std::string("e300"), rest.front().event.id);
     }
 
+    /// The events of the last appends are taken from memory; one taken and released while the
+    /// rest of its segment is still there is read back from the file, whole.
+    void testReleasedEventOfACachedSegmentIsReadBackWhole()
+    {
+        auto spool = open();
+        CPPUNIT_ASSERT(spool->append(routed({event("a", 300), event("b", 400), event("c", 500)})));
+        size_t n = 0;
+        auto first = spool->take(SERVICE, [&n](const Event&) { return n++ < 1; });
+        CPPUNIT_ASSERT_EQUAL(std::string("a"), idsOf(first));
+        const std::string body = first[0].event.json;
+        CPPUNIT_ASSERT_EQUAL(size_t(1), spool->stats(SERVICE).inFlight);
+        spool->release(SERVICE, std::move(first));
+        auto again = takeAll(*spool);
+        CPPUNIT_ASSERT_EQUAL(std::string("a,b,c"), idsOf(again));
+        CPPUNIT_ASSERT_EQUAL(body, again[0].event.json);
+        CPPUNIT_ASSERT_EQUAL(1, again[0].attempts);
+        CPPUNIT_ASSERT_EQUAL(event("b", 400).json, again[1].event.json);
+        CPPUNIT_ASSERT_EQUAL(event("c", 500).json, again[2].event.json);
+        CPPUNIT_ASSERT_EQUAL(0, again[2].attempts);
+        spool->ack(SERVICE, EventStore::seqsOf(again));
+        CPPUNIT_ASSERT(test::waitUntil([&] { return spool->size() == 0; }, std::chrono::seconds(5)));
+    }
     void testReleaseRestoresOrderAndCountsAttempts()
     {
         auto spool = open();
