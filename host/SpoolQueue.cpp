@@ -354,8 +354,8 @@ std::shared_ptr<SpoolQueue::AppendGroup> SpoolQueue::enqueue(std::vector<Event>&
     group->held = group->entries.size() * sizeof(Entry);
     for (const SpoolRecords& segment : group->segments)
         group->held += segment.blob().size();
-    for (const Event& event : events)
-        group->held += EventStore::footprint(event);
+    // The events themselves are not counted here: the dispatcher's reservation does until the
+    // append returns, and the cache once they are in it.
     group->events = std::move(events);
     {
         std::lock_guard<std::mutex> lock(_mutex);
@@ -521,20 +521,25 @@ void SpoolQueue::eraseSegment(std::map<uint64_t, Segment>::iterator segment)
     _segments.erase(segment);
 }
 
-void SpoolQueue::consumeCache(
-    const std::vector<std::pair<uint64_t, Entry>>& candidates, size_t count, const std::vector<Source>& sources)
+void SpoolQueue::consumeCache(const std::vector<std::pair<uint64_t, Entry>>& candidates, size_t count,
+    const std::vector<Source>& sources, const std::vector<size_t>& takenBytes)
 {
     size_t next = 0;
-    for (const Source& source : sources) {
+    for (size_t k = 0; k < sources.size(); ++k) {
+        const Source& source = sources[k];
         size_t from = next;
         while (next < count && candidates[next].first < source.end)
             ++next;
         if (!source.cached || next == from)
             continue;
         auto segment = _segments.find(source.first);
-        if (segment == _segments.end() || !segment->second.cached)
+        if (segment == _segments.end() || segment->second.cached != source.cached)
             continue;
         Segment& cached = segment->second;
+        // What was taken is the taker's memory now (EventStore::take).
+        size_t gone = std::min(takenBytes[k], cached.cached->bytes);
+        cached.cached->bytes -= gone;
+        _cachedBytes -= gone;
         cached.untaken -= std::min<uint32_t>(cached.untaken, static_cast<uint32_t>(next - from));
         if (cached.untaken == 0) {
             _cachedBytes -= cached.cached->bytes;
@@ -1104,12 +1109,13 @@ void SpoolQueue::refill()
 }
 
 std::vector<std::optional<StoredEvent>> SpoolQueue::load(const std::vector<std::pair<uint64_t, Entry>>& candidates,
-    const std::vector<Source>& sources)
+    const std::vector<Source>& sources, std::vector<char>& moved)
 {
     std::vector<std::optional<StoredEvent>> loaded(candidates.size());
+    moved.assign(candidates.size(), 0);
     std::vector<std::pair<size_t, std::string>> bad; // candidate index, reason
     size_t next = 0;
-    // Copies the candidates in [first, end) out of that segment's records, read from the file.
+    // Decodes the candidates in [first, end) from that segment's records, read from the file.
     auto decode = [&](const void* data, size_t size, uint64_t first, uint64_t end) {
         SpoolRecords::Cursor cursor(data, size);
         uint64_t at = first; // the seq of the record after the cursor's
@@ -1158,6 +1164,7 @@ std::vector<std::optional<StoredEvent>> SpoolQueue::load(const std::vector<std::
             stored.event = std::move(*slot);
             slot.reset();
             loaded[next] = std::move(stored);
+            moved[next] = 1;
         }
     };
     bool cached = !sources.empty() && std::all_of(fromCache.begin(), fromCache.end(), [](char whole) { return whole; });
@@ -1270,29 +1277,34 @@ std::vector<StoredEvent> SpoolQueue::take(const EventStore::Accept& accept)
         }
         if (candidates.empty())
             break;
-        std::vector<std::optional<StoredEvent>> loaded = load(candidates, sources);
+        std::vector<char> moved;
+        std::vector<std::optional<StoredEvent>> loaded = load(candidates, sources, moved);
+        std::vector<size_t> takenBytes(sources.size(), 0); // out of each source's cache
         size_t i = 0;
-        for (; i < candidates.size(); ++i) {
+        for (size_t k = 0; i < candidates.size(); ++i) {
             if (!loaded[i])
                 continue;
             if (!accept(loaded[i]->event))
                 break;
             if (taken.empty())
                 taken.reserve(candidates.size());
+            if (moved[i]) {
+                while (sources[k].end <= candidates[i].first)
+                    ++k;
+                takenBytes[k] += EventStore::footprint(loaded[i]->event);
+            }
             taken.push_back(std::move(*loaded[i]));
         }
         // What the batch had no room for goes back to its cache slot, to be taken from there next.
         for (size_t j = i, k = 0; j < candidates.size(); ++j) {
-            while (k < sources.size() && sources[k].end <= candidates[j].first)
+            if (!moved[j])
+                continue;
+            while (sources[k].end <= candidates[j].first)
                 ++k;
-            if (loaded[j] && k < sources.size() && sources[k].cached && candidates[j].first >= sources[k].first) {
-                std::optional<Event>& slot = sources[k].cached->slots[candidates[j].first - sources[k].first];
-                if (!slot)
-                    slot = std::move(loaded[j]->event);
-            }
+            sources[k].cached->slots[candidates[j].first - sources[k].first] = std::move(loaded[j]->event);
         }
         std::lock_guard<std::mutex> lock(_mutex);
-        consumeCache(candidates, i, sources);
+        consumeCache(candidates, i, sources, takenBytes);
         if (i == candidates.size())
             continue;
         for (; i < candidates.size(); ++i) {

@@ -56,7 +56,7 @@ public:
         std::vector<SpoolRecords> segments; ///< the events, encoded
         std::vector<Event> events;          ///< the events themselves, for the cache once committed
         std::vector<Entry> entries;         ///< their index entries, in order
-        size_t held = 0;                    ///< memory the events and their encoding hold until the commit
+        size_t held = 0;                    ///< memory the encoding holds until the commit
         uint64_t reserved = 0;              ///< disk budget booked for them
         bool done = false;
         bool stored = false;
@@ -106,7 +106,7 @@ private:
     /// touches the slots (under _readMutex); a slot is empty while its event is taken.
     struct Cached {
         std::vector<std::optional<Event>> slots; ///< by seq - first
-        size_t bytes = 0;                        ///< what the events cost when cached (footprint)
+        size_t bytes = 0; ///< the footprint of the events not taken yet (guarded by _mutex)
     };
     /// A segment of the window: how many of its events are not settled yet.
     struct Segment {
@@ -191,18 +191,20 @@ private:
     void apply(Work& work, bool stored, const Added& added);
     /// A committed segment's events: into the window when the tail is empty and there is room.
     void addPending(const Added::Segment& segment, const std::pair<uint64_t, Entry>* entries);
-    /// Counts the first count candidates, read from sources, as taken: the cache lets go of
-    /// segments take() is done with (with _mutex held).
+    /// Counts the first count candidates, read from sources, as taken, and takenBytes (per
+    /// source) as no longer cached: the cache lets go of segments take() is done with (with
+    /// _mutex held).
     void consumeCache(const std::vector<std::pair<uint64_t, Entry>>& candidates, size_t count,
-        const std::vector<Source>& sources);
+        const std::vector<Source>& sources, const std::vector<size_t>& takenBytes);
     /// Forgets a segment of the window (with _mutex held).
     void eraseSegment(std::map<uint64_t, Segment>::iterator segment);
     /// Loads the next segments of the tail into the window when it runs low (take's thread only).
     void refill();
     /// The events of candidates, in order, read from sources (the window's segments that hold
     /// them) or from the file; nullopt for an event that was quarantined or is missing.
+    /// moved says which were moved out of the cache.
     std::vector<std::optional<StoredEvent>> load(const std::vector<std::pair<uint64_t, Entry>>& candidates,
-        const std::vector<Source>& sources);
+        const std::vector<Source>& sources, std::vector<char>& moved);
     void updateGauges();
     /// Logs an error, at most once per interval per kind, so a failing disk or a damaged range
     /// of records does not flood the journal.
@@ -237,7 +239,7 @@ private:
     std::map<uint64_t, Entry> _window; ///< pending, oldest first; released events regain their place
     std::map<uint64_t, Entry> _inFlight;
     std::map<uint64_t, Segment> _segments; ///< by first_seq: those of the window and in flight
-    size_t _cachedBytes = 0;               ///< their records kept in memory
+    size_t _cachedBytes = 0;               ///< their cached events not taken, by footprint
     size_t _windowBytes = 0;
     uint64_t _windowHigh = 0;  ///< every pending event above this seq is in the tail (a segment's end)
     uint64_t _indexedHigh = 0; ///< the highest committed seq

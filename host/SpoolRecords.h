@@ -30,7 +30,6 @@ public:
     uint64_t extraBytes() const { return _extraBytes; }
     int64_t oldestIngressUs() const { return _oldestIngressUs; }
     const std::string& blob() const { return _blob; }
-    /// Moves the blob out (the counts stay).
 
     /// What a record holds besides its strings.
     static const size_t HEADER = 44;

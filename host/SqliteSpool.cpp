@@ -8,6 +8,7 @@
 #include <Poco/Logger.h>
 #include <Poco/Path.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
@@ -93,14 +94,24 @@ bool SqliteSpool::append(Routed&& events)
         }
     }
     // The events move on to the queues, which keep them in memory for delivery once committed.
-    std::map<SpoolQueue*, std::vector<Event>> byQueue;
-    for (const auto& [queue, count] : counts)
-        byQueue[queue].reserve(count);
-    for (size_t i = 0; i < events.size(); ++i)
-        byQueue[queueOf[i]].push_back(std::move(events[i].second));
+    // Out of memory on the way, what no queue took yet gives its booking back.
     std::vector<std::pair<SpoolQueue*, std::shared_ptr<SpoolQueue::AppendGroup>>> groups;
-    for (auto& [queue, list] : byQueue)
-        groups.emplace_back(queue, queue->enqueue(std::move(list), costs[queue]));
+    try {
+        std::map<SpoolQueue*, std::vector<Event>> byQueue;
+        for (const auto& [queue, count] : counts)
+            byQueue[queue].reserve(count);
+        for (size_t i = 0; i < events.size(); ++i)
+            byQueue[queueOf[i]].push_back(std::move(events[i].second));
+        groups.reserve(byQueue.size());
+        for (auto& [queue, list] : byQueue)
+            groups.emplace_back(queue, queue->enqueue(std::move(list), costs[queue]));
+    } catch (...) {
+        for (const auto& [queue, cost] : costs) {
+            if (std::none_of(groups.begin(), groups.end(), [q = queue](const auto& group) { return group.first == q; }))
+                queue->unreserve(cost);
+        }
+        throw;
+    }
     bool stored = true;
     for (auto& [queue, group] : groups)
         stored = queue->wait(group) && stored;

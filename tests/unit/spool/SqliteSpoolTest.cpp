@@ -162,6 +162,7 @@ class SqliteSpoolTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(testTakeStopsWhereAcceptSaysNo);
     CPPUNIT_TEST(testReleaseRestoresOrderAndCountsAttempts);
     CPPUNIT_TEST(testReleasedEventOfACachedSegmentIsReadBackWhole);
+    CPPUNIT_TEST(testTakenEventsLeaveTheCachesMemory);
     CPPUNIT_TEST(testEverythingNotAckedIsReplayedAfterReopen);
     CPPUNIT_TEST(testDeadLetterKeepsEventAndReason);
     CPPUNIT_TEST(testChecksumMismatchIsQuarantinedAndCounted);
@@ -272,6 +273,27 @@ public:
         CPPUNIT_ASSERT_EQUAL(0, again[2].attempts);
         spool->ack(SERVICE, EventStore::seqsOf(again));
         CPPUNIT_ASSERT(test::waitUntil([&] { return spool->size() == 0; }, std::chrono::seconds(5)));
+    }
+    /// Taken events are the taker's memory (EventStore::take): the cache stops counting them as
+    /// they leave it, not once its whole segment is taken.
+    void testTakenEventsLeaveTheCachesMemory()
+    {
+        auto spool = open();
+        std::vector<Event> events;
+        for (int i = 0; i < 100; ++i)
+            events.push_back(event("h" + std::to_string(i), 2000));
+        CPPUNIT_ASSERT(spool->append(routed(std::move(events))));
+        const size_t full = spool->heldBytes();
+        CPPUNIT_ASSERT_MESSAGE(std::to_string(full), full > 100 * 2000);
+        size_t n = 0;
+        auto half = spool->take(SERVICE, [&n](const Event&) { return n++ < 50; });
+        CPPUNIT_ASSERT_EQUAL(size_t(50), half.size());
+        const size_t held = spool->heldBytes();
+        CPPUNIT_ASSERT_MESSAGE(std::to_string(full) + " -> " + std::to_string(held), held + 50 * 2000 < full);
+        CPPUNIT_ASSERT_MESSAGE(std::to_string(held), held > 50 * 2000); // the other half is still cached
+        auto rest = takeAll(*spool);
+        CPPUNIT_ASSERT_EQUAL(size_t(50), rest.size());
+        CPPUNIT_ASSERT_MESSAGE(std::to_string(spool->heldBytes()), spool->heldBytes() < 100 * 2000 / 10);
     }
     void testReleaseRestoresOrderAndCountsAttempts()
     {
@@ -651,9 +673,9 @@ public:
         _settings.fsyncIntervalMs = 20;
         _settings.maxBytes = size_t(64) << 20; // the WAL restarts at 4 MB; at the default, 64 MB
         auto spool = open();
-        WalSeen seen = steadyLoad(*spool, 150); // 30 MB through the file
+        // 30 MB through the file: a WAL that restarted only at 64 MB would never start over.
+        WalSeen seen = steadyLoad(*spool, 150);
         CPPUNIT_ASSERT_MESSAGE("WAL generations seen: " + std::to_string(seen.generations), seen.generations >= 3);
-        CPPUNIT_ASSERT_MESSAGE(std::to_string(seen.largest), seen.largest < size_t(24) << 20);
         CPPUNIT_ASSERT(test::waitUntil([&] { return spool->size() == 0; }, std::chrono::seconds(5)));
     }
 
