@@ -1109,12 +1109,20 @@ void SpoolQueue::refill()
 }
 
 std::vector<std::optional<StoredEvent>> SpoolQueue::load(const std::vector<std::pair<uint64_t, Entry>>& candidates,
-    const std::vector<Source>& sources, std::vector<char>& moved)
+    const std::vector<Source>& sources, std::vector<size_t>& fromSource)
 {
     std::vector<std::optional<StoredEvent>> loaded(candidates.size());
-    moved.assign(candidates.size(), 0);
+    fromSource.assign(candidates.size(), NOT_CACHED);
     std::vector<std::pair<size_t, std::string>> bad; // candidate index, reason
     size_t next = 0;
+    // The candidate at next, its event still to be filled in.
+    auto stored = [&] {
+        StoredEvent event;
+        event.seq = candidates[next].first;
+        event.service = _service;
+        event.attempts = candidates[next].second.attempts;
+        return event;
+    };
     // Decodes the candidates in [first, end) from that segment's records, read from the file.
     auto decode = [&](const void* data, size_t size, uint64_t first, uint64_t end) {
         SpoolRecords::Cursor cursor(data, size);
@@ -1134,12 +1142,8 @@ std::vector<std::optional<StoredEvent>> SpoolQueue::load(const std::vector<std::
                 bad.emplace_back(next, "checksum mismatch");
                 continue;
             }
-            StoredEvent stored;
-            stored.seq = seq;
-            stored.service = _service;
-            stored.attempts = candidates[next].second.attempts;
-            cursor.read(stored.event);
-            loaded[next] = std::move(stored);
+            loaded[next] = stored();
+            cursor.read(loaded[next]->event);
         }
     };
     // A source is taken from the cache when it holds all of its candidates; one taken before and
@@ -1154,27 +1158,24 @@ std::vector<std::optional<StoredEvent>> SpoolQueue::load(const std::vector<std::
             whole = whole && sources[k].cached->slots[candidates[c].first - sources[k].first].has_value();
         fromCache[k] = whole;
     }
-    auto move = [&](const Source& source) {
+    auto move = [&](size_t k) {
+        const Source& source = sources[k];
         for (; next < candidates.size() && candidates[next].first < source.end; ++next) {
             std::optional<Event>& slot = source.cached->slots[candidates[next].first - source.first];
-            StoredEvent stored;
-            stored.seq = candidates[next].first;
-            stored.service = _service;
-            stored.attempts = candidates[next].second.attempts;
-            stored.event = std::move(*slot);
+            loaded[next] = stored();
+            loaded[next]->event = std::move(*slot);
             slot.reset();
-            loaded[next] = std::move(stored);
-            moved[next] = 1;
+            fromSource[next] = k;
         }
     };
     bool cached = !sources.empty() && std::all_of(fromCache.begin(), fromCache.end(), [](char whole) { return whole; });
     SpoolStatement& read = *_readSegments;
     try {
         if (cached) {
-            for (const Source& source : sources) {
-                while (next < candidates.size() && candidates[next].first < source.first)
+            for (size_t k = 0; k < sources.size(); ++k) {
+                while (next < candidates.size() && candidates[next].first < sources[k].first)
                     bad.emplace_back(next++, "");
-                move(source);
+                move(k);
             }
         } else {
             read.bind(1, static_cast<int64_t>(sources.empty() ? candidates.front().first : sources.front().first))
@@ -1195,7 +1196,7 @@ std::vector<std::optional<StoredEvent>> SpoolQueue::load(const std::vector<std::
                 while (next < candidates.size() && candidates[next].first < first)
                     bad.emplace_back(next++, "");
                 if (source != sources.end() && source->first == first && fromCache[source - sources.begin()]) {
-                    move(*source);
+                    move(static_cast<size_t>(source - sources.begin()));
                     continue;
                 }
                 size_t size = 0;
@@ -1277,31 +1278,27 @@ std::vector<StoredEvent> SpoolQueue::take(const EventStore::Accept& accept)
         }
         if (candidates.empty())
             break;
-        std::vector<char> moved;
-        std::vector<std::optional<StoredEvent>> loaded = load(candidates, sources, moved);
+        std::vector<size_t> fromSource;
+        std::vector<std::optional<StoredEvent>> loaded = load(candidates, sources, fromSource);
         std::vector<size_t> takenBytes(sources.size(), 0); // out of each source's cache
         size_t i = 0;
-        for (size_t k = 0; i < candidates.size(); ++i) {
+        for (; i < candidates.size(); ++i) {
             if (!loaded[i])
                 continue;
             if (!accept(loaded[i]->event))
                 break;
             if (taken.empty())
                 taken.reserve(candidates.size());
-            if (moved[i]) {
-                while (sources[k].end <= candidates[i].first)
-                    ++k;
-                takenBytes[k] += EventStore::footprint(loaded[i]->event);
-            }
+            if (fromSource[i] != NOT_CACHED)
+                takenBytes[fromSource[i]] += EventStore::footprint(loaded[i]->event);
             taken.push_back(std::move(*loaded[i]));
         }
         // What the batch had no room for goes back to its cache slot, to be taken from there next.
-        for (size_t j = i, k = 0; j < candidates.size(); ++j) {
-            if (!moved[j])
+        for (size_t j = i; j < candidates.size(); ++j) {
+            if (fromSource[j] == NOT_CACHED)
                 continue;
-            while (sources[k].end <= candidates[j].first)
-                ++k;
-            sources[k].cached->slots[candidates[j].first - sources[k].first] = std::move(loaded[j]->event);
+            const Source& source = sources[fromSource[j]];
+            source.cached->slots[candidates[j].first - source.first] = std::move(loaded[j]->event);
         }
         std::lock_guard<std::mutex> lock(_mutex);
         consumeCache(candidates, i, sources, takenBytes);

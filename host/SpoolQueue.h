@@ -24,6 +24,7 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -202,9 +203,11 @@ private:
     void refill();
     /// The events of candidates, in order, read from sources (the window's segments that hold
     /// them) or from the file; nullopt for an event that was quarantined or is missing.
-    /// moved says which were moved out of the cache.
+    /// fromSource gives, per candidate, the index of the source whose cache it was moved out of,
+    /// or NOT_CACHED.
     std::vector<std::optional<StoredEvent>> load(const std::vector<std::pair<uint64_t, Entry>>& candidates,
-        const std::vector<Source>& sources, std::vector<char>& moved);
+        const std::vector<Source>& sources, std::vector<size_t>& fromSource);
+    static constexpr size_t NOT_CACHED = SIZE_MAX;
     void updateGauges();
     /// Logs an error, at most once per interval per kind, so a failing disk or a damaged range
     /// of records does not flood the journal.
