@@ -116,6 +116,8 @@ const std::map<std::string, HostKey>& hostKeys()
             [](Settings& s, const std::string& v) { s.http.threads = static_cast<int>(toInt(v)); }}},
         {"ingress.udp.threads", {EB_CFG_INT, "threads receiving from each UDP socket",
             [](Settings& s, const std::string& v) { s.udp.threads = static_cast<int>(toInt(v)); }}},
+        {"ingress.udp.linger_us", {EB_CFG_INT, "microseconds a small set of datagrams waits for more before its commit",
+            [](Settings& s, const std::string& v) { s.udp.lingerUs = static_cast<int>(toInt(v)); }}},
         {"admin.listen", {EB_CFG_STRING, "admin host:port (metrics, health), empty for none",
             [](Settings& s, const std::string& v) { s.admin.listen = v; }}},
         {"admin.ready_stall_seconds", {EB_CFG_DOUBLE, "backlog age without delivery that makes /readyz fail",
@@ -488,6 +490,8 @@ Settings Config::load(const std::string& mainFile, std::vector<ConfigProblem>& p
             "must be at most " + std::to_string(SpoolRecords::MAX_RECORD_BYTES) + " (the largest event the spool stores)"});
     if (s.udp.threads < 1 || s.udp.threads > 64)
         problems.push_back({fileOf("ingress.udp.threads"), "ingress.udp.threads", "must be between 1 and 64"});
+    if (s.udp.lingerUs < 0 || s.udp.lingerUs > 100000)
+        problems.push_back({fileOf("ingress.udp.linger_us"), "ingress.udp.linger_us", "must be between 0 and 100000"});
     if (!s.admin.listen.empty()) {
         std::string err = checkType(EB_CFG_ADDRESS, s.admin.listen);
         if (!err.empty()) problems.push_back({fileOf("admin.listen"), "admin.listen", err});

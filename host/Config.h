@@ -52,6 +52,10 @@ struct UdpIngressSettings {
     /// Threads receiving and decoding from each UDP socket; datagrams keep their arrival order
     /// with any number. Two: one thread's decoding bounds the RC feed on a busy 2-core machine.
     int threads = 2;
+    /// Microseconds a small set of datagrams waits for more before its submission (one durable
+    /// commit each); 0: none. At 130,000 RC feed datagrams/s a millisecond makes commits five
+    /// times fewer (README, Benchmark).
+    int lingerUs = 1000;
 };
 
 /// The admin listener: metrics, health, readiness, plugin states.

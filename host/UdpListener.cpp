@@ -37,8 +37,8 @@ const size_t kDefaultMax = 65507;
 } // namespace
 
 UdpListener::UdpListener(std::shared_ptr<PluginInstance> plugin, const ListenerSpec& spec, IngressPipeline& pipeline,
-    int threads)
-    : _plugin(std::move(plugin)), _spec(spec), _pipeline(pipeline), _threadCount(std::max(threads, 1))
+    int threads, std::chrono::microseconds linger)
+    : _plugin(std::move(plugin)), _spec(spec), _pipeline(pipeline), _threadCount(std::max(threads, 1)), _linger(linger)
 {
     Poco::Net::SocketAddress address(_spec.address);
     _socket = Poco::Net::DatagramSocket(address.family());
@@ -90,7 +90,7 @@ void UdpListener::start()
             Poco::Logger::get("eventbusd").error("udp " + _spec.name + ": cannot submit " + std::to_string(inputs) +
                                                  " datagrams' events: " + e.what());
         }
-    });
+    }, UdpSubmitStage::Limits{{kGatherBusy, kGatherBytes}, {kGather, kGatherBytes / 4}, _linger});
     _pipeline.countKernelDropped(_plugin->name(), _spec.name, 0);
     for (int i = 0; i < _threadCount; ++i) {
         _threads.emplace_back([this, i] {
@@ -263,7 +263,7 @@ void UdpListener::run()
         } catch (...) {
             logFailure("cannot decode", received.size(), "unknown exception");
         }
-        _stage->hand(turn, std::move(events), received.size());
+        _stage->hand(turn, std::move(events), {received.size(), arena.size()});
     }
 }
 

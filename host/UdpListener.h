@@ -7,6 +7,7 @@
 #include <Poco/Net/DatagramSocket.h>
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -21,9 +22,10 @@ class UdpListener {
 public:
     /// Binds now (throws Poco::Exception with the address on failure); receives after start().
     /// `threads` threads take turns at the socket and decode in parallel; their sets are
-    /// submitted in the order they were received, so datagrams keep their arrival order.
+    /// submitted in the order they were received, so datagrams keep their arrival order. A small
+    /// set waits up to `linger` for more datagrams to join its submission (UdpSubmitStage).
     UdpListener(std::shared_ptr<PluginInstance> plugin, const ListenerSpec& spec, IngressPipeline& pipeline,
-        int threads = 1);
+        int threads = 1, std::chrono::microseconds linger = std::chrono::microseconds(0));
     ~UdpListener();
     void start();
     void stop();
@@ -37,6 +39,7 @@ private:
     IngressPipeline& _pipeline;
     Poco::Net::DatagramSocket _socket;
     int _threadCount;
+    std::chrono::microseconds _linger;
     std::vector<std::thread> _threads;
     std::atomic<bool> _stop{false};
     /// One thread receives at a time; the turn it draws orders its set's submission.

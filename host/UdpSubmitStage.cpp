@@ -1,8 +1,16 @@
 #include "UdpSubmitStage.h"
 
+#include <algorithm>
+#include <new>
+
 namespace eventbus {
 
-UdpSubmitStage::UdpSubmitStage(Submit submit) : _submit(std::move(submit)), _thread([this] { run(); }) {}
+UdpSubmitStage::UdpSubmitStage(Submit submit, const Limits& limits)
+    : _submit(std::move(submit))
+    , _limits(limits)
+    , _thread([this] { run(); })
+{
+}
 
 UdpSubmitStage::~UdpSubmitStage()
 {
@@ -20,13 +28,36 @@ bool UdpSubmitStage::busy()
     return _waiting;
 }
 
-void UdpSubmitStage::hand(uint64_t turn, std::vector<Event>&& events, size_t datagrams)
+void UdpSubmitStage::hand(uint64_t turn, std::vector<Event>&& events, const Size& size)
 {
     std::unique_lock<std::mutex> lock(_mutex);
-    _changed.wait(lock, [&] { return !_waiting && _nextTurn == turn; });
-    _events = std::move(events);
-    _datagrams = datagrams;
-    _waiting = true;
+    // A set larger than the limits by itself still goes, alone.
+    _changed.wait(lock, [&] {
+        return _nextTurn == turn && (!_waiting || (_size.datagrams + size.datagrams <= _limits.most.datagrams &&
+                                                   _size.bytes + size.bytes <= _limits.most.bytes));
+    });
+    if (_waiting) {
+        try {
+            const size_t needed = _events.size() + events.size();
+            if (_events.capacity() < needed)
+                _events.reserve(std::max(needed, 2 * _events.capacity()));
+        } catch (const std::bad_alloc&) {
+            // No memory to join the waiting set: this set goes alone once that one is taken
+            // (moving it in allocates nothing), so the turn is passed on whatever happens.
+            _changed.wait(lock, [this] { return !_waiting; });
+        }
+    }
+    if (!_waiting) {
+        _events = std::move(events);
+        _size = size;
+        _waitingSince = std::chrono::steady_clock::now();
+        _waiting = true;
+    } else {
+        for (Event& event : events)
+            _events.push_back(std::move(event)); // room reserved above: cannot throw
+        _size.datagrams += size.datagrams;
+        _size.bytes += size.bytes;
+    }
     ++_nextTurn;
     _changed.notify_all();
 }
@@ -38,8 +69,12 @@ void UdpSubmitStage::run()
         _changed.wait(lock, [this] { return _waiting || _done; });
         if (!_waiting)
             return;
+        if (_limits.linger.count() > 0)
+            _changed.wait_until(lock, _waitingSince + _limits.linger, [this] {
+                return _done || _size.datagrams >= _limits.enough.datagrams || _size.bytes >= _limits.enough.bytes;
+            });
         std::vector<Event> events = std::move(_events);
-        size_t datagrams = _datagrams;
+        size_t datagrams = _size.datagrams;
         _waiting = false;
         _changed.notify_all();
         lock.unlock();

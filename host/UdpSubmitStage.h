@@ -4,6 +4,7 @@
 
 #include "Event.h"
 
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
@@ -17,33 +18,51 @@ namespace eventbus {
 /// decoded while the last ones are committed (a durable submission waits for the spool's commit;
 /// done in turn, the two halves left each other idle). Sets are taken strictly in the order of
 /// their turns, which the receiving threads draw as they receive: however the decoding threads
-/// overtake each other, the dispatcher sees datagrams in arrival order. One set waits at most:
-/// hand() blocks while an earlier set has not been taken, which bounds what is held.
+/// overtake each other, the dispatcher sees datagrams in arrival order.
+///
+/// One set waits at most, and sets handed while it waits join it. A steady feed is received in
+/// sets of a few dozen datagrams (whatever arrived since the last turn at the socket), and a
+/// durable commit per such set costs more than the events in it: so a set smaller than `enough`
+/// also waits up to `linger`, counted from its first datagrams' hand-over, for more to join it.
+/// hand() blocks only while the waiting set would grow past `most`, which bounds what is held.
 class UdpSubmitStage {
 public:
     /// submit(events, datagrams) runs on the stage's thread, one set at a time; it must not throw.
     using Submit = std::function<void(std::vector<Event>&&, size_t)>;
 
-    explicit UdpSubmitStage(Submit submit);
+    /// A set's size: its datagrams and their bytes.
+    struct Size {
+        size_t datagrams = 0;
+        size_t bytes = 0;
+    };
+    struct Limits {
+        Size most;                          ///< a waiting set takes no set that would pass either
+        Size enough;                        ///< a set reaching either is submitted without lingering
+        std::chrono::microseconds linger{0}; ///< zero: a set is submitted as soon as the stage is free
+    };
+
+    UdpSubmitStage(Submit submit, const Limits& limits);
     /// Submits the set still waiting, then stops.
     ~UdpSubmitStage();
     UdpSubmitStage(const UdpSubmitStage&) = delete;
     UdpSubmitStage& operator=(const UdpSubmitStage&) = delete;
 
-    /// A set is still waiting to be taken: handing another one now would block.
+    /// A set is still waiting to be taken.
     bool busy();
     /// Turns are 0, 1, 2... Every turn drawn must be handed exactly once (with no events if
     /// decoding failed), or the sets of later turns would wait for it for ever.
-    void hand(uint64_t turn, std::vector<Event>&& events, size_t datagrams);
+    void hand(uint64_t turn, std::vector<Event>&& events, const Size& size);
 
 private:
     void run();
 
     Submit _submit;
+    const Limits _limits;
     std::mutex _mutex;
     std::condition_variable _changed;
     std::vector<Event> _events;
-    size_t _datagrams = 0;
+    Size _size;
+    std::chrono::steady_clock::time_point _waitingSince;
     uint64_t _nextTurn = 0;
     bool _waiting = false;
     bool _done = false;

@@ -100,6 +100,7 @@ public:
         CPPUNIT_ASSERT_EQUAL(size_t(4194304), s.dispatch.services[0].maxBatchBytes);
         CPPUNIT_ASSERT_EQUAL(std::string("127.0.0.1:9386"), s.admin.listen);
         CPPUNIT_ASSERT_EQUAL(2, s.udp.threads);
+        CPPUNIT_ASSERT_EQUAL(1000, s.udp.lingerUs);
         CPPUNIT_ASSERT(!s.jobRunner.enabled);
         CPPUNIT_ASSERT(!s.allowRoot);
     }
@@ -114,6 +115,7 @@ public:
                                 "stream.s.colour = red\n"
                                 "ingress.http.listen = nowhere\n"
                                 "ingress.udp.threads = 0\n"
+                                "ingress.udp.linger_us = 200000\n"
                                 "jobrunner.enabled = true\n");
         std::vector<ConfigProblem> problems;
         Config::load(f.main, problems);
@@ -125,6 +127,7 @@ public:
               f.main + ":stream.s.colour: unknown stream key",
               f.main + ":ingress.http.listen: not host:port: 'nowhere'",
               f.main + ":ingress.udp.threads: must be between 1 and 64",
+              f.main + ":ingress.udp.linger_us: must be between 0 and 100000",
               f.main + ":jobrunner.secret: required when jobrunner.enabled = true"})
             CPPUNIT_ASSERT_MESSAGE(text, text.find(expected) != std::string::npos);
     }

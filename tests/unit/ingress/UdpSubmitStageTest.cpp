@@ -1,10 +1,13 @@
 // UdpSubmitStage: sets handed by several decoding threads in any order are submitted in the order
-// of their turns; an empty set still passes its turn on; the set waiting at destruction is submitted.
+// of their turns; an empty set still passes its turn on; the set waiting at destruction is submitted;
+// sets handed during a submission join the waiting set up to its limits; a small set lingers for more.
 #include "UdpSubmitStage.h"
 
 #include <cppunit/extensions/HelperMacros.h>
 
 #include <algorithm>
+#include <chrono>
+#include <condition_variable>
 #include <mutex>
 #include <random>
 #include <string>
@@ -23,19 +26,77 @@ std::vector<Event> eventsOfTurn(uint64_t turn, size_t count)
     return events;
 }
 
+using Limits = UdpSubmitStage::Limits;
+using Size = UdpSubmitStage::Size;
+
+/// No lingering, and room for every set a test hands.
+const Limits kNoLinger{{1024, 1 << 20}, {256, 1 << 18}, std::chrono::microseconds(0)};
+
+std::chrono::steady_clock::time_point deadline(int seconds = 10)
+{
+    return std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
+}
+
+/// Records what is submitted. With gated, a submission waits until open() (as a durable submission
+/// waits for its commit), so sets handed meanwhile find one waiting.
 struct Submitted {
     std::mutex mutex;
+    std::condition_variable changed;
     std::vector<std::string> ids;
+    std::vector<size_t> setDatagrams;
     size_t datagrams = 0;
     size_t sets = 0;
+    bool gated = false;
     UdpSubmitStage::Submit recorder()
     {
         return [this](std::vector<Event>&& events, size_t count) {
-            std::lock_guard<std::mutex> lock(mutex);
+            std::unique_lock<std::mutex> lock(mutex);
             for (const Event& e : events) ids.push_back(e.id);
             datagrams += count;
+            setDatagrams.push_back(count);
             ++sets;
+            changed.notify_all();
+            changed.wait(lock, [this] { return !gated; });
         };
+    }
+    bool waitForSets(size_t n, std::chrono::steady_clock::time_point until)
+    {
+        std::unique_lock<std::mutex> lock(mutex);
+        return changed.wait_until(lock, until, [&] { return sets >= n; });
+    }
+    size_t setsNow()
+    {
+        std::lock_guard<std::mutex> lock(mutex);
+        return sets;
+    }
+    void open()
+    {
+        std::lock_guard<std::mutex> lock(mutex);
+        gated = false;
+        changed.notify_all();
+    }
+};
+
+/// Counts hand() calls that returned, so a test can wait for them with a deadline.
+struct Handed {
+    std::mutex mutex;
+    std::condition_variable changed;
+    size_t count = 0;
+    void one()
+    {
+        std::lock_guard<std::mutex> lock(mutex);
+        ++count;
+        changed.notify_all();
+    }
+    bool waitFor(size_t n, std::chrono::steady_clock::time_point until)
+    {
+        std::unique_lock<std::mutex> lock(mutex);
+        return changed.wait_until(lock, until, [&] { return count >= n; });
+    }
+    size_t now()
+    {
+        std::lock_guard<std::mutex> lock(mutex);
+        return count;
     }
 };
 
@@ -46,6 +107,11 @@ class UdpSubmitStageTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(testSetsHandedInAnyOrderAreSubmittedInTurnOrder);
     CPPUNIT_TEST(testEmptySetPassesItsTurnOn);
     CPPUNIT_TEST(testWaitingSetIsSubmittedAtDestruction);
+    CPPUNIT_TEST(testSetsHandedDuringASubmissionJoinTheWaitingSet);
+    CPPUNIT_TEST(testWaitingSetGrowsNoFurtherThanItsLimits);
+    CPPUNIT_TEST(testSmallSetLingersForMore);
+    CPPUNIT_TEST(testSetReachingEnoughGoesWithoutLingering);
+    CPPUNIT_TEST(testWithoutLingerEachFreeTurnSubmitsAlone);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -56,7 +122,7 @@ public:
         Submitted out;
         std::vector<std::string> expected;
         {
-            UdpSubmitStage stage(out.recorder());
+            UdpSubmitStage stage(out.recorder(), kNoLinger);
             std::mt19937 random(7);
             uint64_t next = 0;
             for (int round = 0; round < 200; ++round) {
@@ -65,7 +131,7 @@ public:
                 std::shuffle(turns.begin(), turns.end(), random);
                 std::vector<std::thread> threads;
                 for (uint64_t turn : turns)
-                    threads.emplace_back([&stage, turn] { stage.hand(turn, eventsOfTurn(turn, 1 + turn % 3), 1 + turn % 3); });
+                    threads.emplace_back([&stage, turn] { stage.hand(turn, eventsOfTurn(turn, 1 + turn % 3), {1 + turn % 3, 100}); });
                 for (auto& t : threads) t.join();
                 for (int i = 0; i < 6; ++i)
                     for (const Event& e : eventsOfTurn(next + i, 1 + (next + i) % 3)) expected.push_back(e.id);
@@ -76,19 +142,20 @@ public:
         for (size_t i = 0; i < expected.size(); ++i)
             CPPUNIT_ASSERT_EQUAL_MESSAGE("event " + std::to_string(i), expected[i], out.ids[i]);
         CPPUNIT_ASSERT_EQUAL(expected.size(), out.datagrams);
-        CPPUNIT_ASSERT_EQUAL(size_t(1200), out.sets);
+        // Sets handed while one waited joined it: never more submissions than turns.
+        CPPUNIT_ASSERT(out.sets >= 1 && out.sets <= 1200);
     }
 
     void testEmptySetPassesItsTurnOn()
     {
         Submitted out;
         {
-            UdpSubmitStage stage(out.recorder());
-            std::thread later([&stage] { stage.hand(1, eventsOfTurn(1, 2), 2); });
-            stage.hand(0, {}, 5); // every datagram of the set rejected, or decoding failed
+            UdpSubmitStage stage(out.recorder(), kNoLinger);
+            std::thread later([&stage] { stage.hand(1, eventsOfTurn(1, 2), {2, 100}); });
+            stage.hand(0, {}, {5, 100}); // every datagram of the set rejected, or decoding failed
             later.join();
         }
-        CPPUNIT_ASSERT_EQUAL(size_t(2), out.sets);
+        CPPUNIT_ASSERT(out.sets >= 1 && out.sets <= 2);
         CPPUNIT_ASSERT_EQUAL(size_t(7), out.datagrams); // the empty set's datagrams are counted too
         CPPUNIT_ASSERT(out.ids == std::vector<std::string>({"1.0", "1.1"}));
     }
@@ -97,11 +164,122 @@ public:
     {
         Submitted out;
         {
-            UdpSubmitStage stage(out.recorder());
-            stage.hand(0, eventsOfTurn(0, 3), 3);
+            UdpSubmitStage stage(out.recorder(), kNoLinger);
+            stage.hand(0, eventsOfTurn(0, 3), {3, 100});
         }
         CPPUNIT_ASSERT_EQUAL(size_t(3), out.ids.size());
         CPPUNIT_ASSERT_EQUAL(size_t(1), out.sets);
+    }
+
+    void testSetsHandedDuringASubmissionJoinTheWaitingSet()
+    {
+        // While turn 0's submission waits (for its commit), turns 1 to 5 are handed: they must not
+        // block (each would wait for the one before to be taken) but form the next set together.
+        Submitted out;
+        out.gated = true;
+        Handed handed;
+        {
+            UdpSubmitStage stage(out.recorder(), kNoLinger);
+            stage.hand(0, eventsOfTurn(0, 2), {2, 100});
+            CPPUNIT_ASSERT(out.waitForSets(1, deadline()));
+            std::thread hands([&] {
+                for (uint64_t turn = 1; turn <= 5; ++turn) {
+                    stage.hand(turn, eventsOfTurn(turn, 2), {2, 100});
+                    handed.one();
+                }
+            });
+            const bool allHanded = handed.waitFor(5, deadline());
+            out.open();
+            hands.join();
+            CPPUNIT_ASSERT_MESSAGE("hand() blocked while a set was waiting", allHanded);
+        }
+        CPPUNIT_ASSERT_EQUAL(size_t(2), out.sets);
+        CPPUNIT_ASSERT(out.setDatagrams == std::vector<size_t>({2, 10}));
+        std::vector<std::string> expected;
+        for (uint64_t turn = 0; turn <= 5; ++turn)
+            for (const Event& e : eventsOfTurn(turn, 2)) expected.push_back(e.id);
+        CPPUNIT_ASSERT(out.ids == expected);
+    }
+
+    void testWaitingSetGrowsNoFurtherThanItsLimits()
+    {
+        // At most 4 datagrams or 1,000 bytes wait: turns 1 and 2 fill the datagrams, turn 3 must
+        // wait for them to be taken; turn 4 would pass the bytes, so it goes after turn 3.
+        Submitted out;
+        out.gated = true;
+        Handed handed;
+        const Limits limits{{4, 1000}, {256, 1 << 18}, std::chrono::microseconds(0)};
+        {
+            UdpSubmitStage stage(out.recorder(), limits);
+            stage.hand(0, eventsOfTurn(0, 1), {1, 10});
+            CPPUNIT_ASSERT(out.waitForSets(1, deadline()));
+            std::thread hands([&] {
+                stage.hand(1, eventsOfTurn(1, 2), {2, 10});
+                handed.one();
+                stage.hand(2, eventsOfTurn(2, 2), {2, 10});
+                handed.one();
+                stage.hand(3, eventsOfTurn(3, 1), {1, 10});
+                handed.one();
+                stage.hand(4, eventsOfTurn(4, 1), {1, 995});
+                handed.one();
+            });
+            const bool twoHanded = handed.waitFor(2, deadline());
+            // Turn 3 cannot join; it waits until turn 0's submission ends and the set is taken.
+            const size_t handedBeforeOpen = handed.now();
+            out.open();
+            const bool allHanded = handed.waitFor(4, deadline());
+            hands.join(); // before any assertion: a joinable thread left behind would abort the run
+            CPPUNIT_ASSERT(twoHanded);
+            CPPUNIT_ASSERT(handedBeforeOpen <= 2);
+            CPPUNIT_ASSERT(allHanded);
+        }
+        CPPUNIT_ASSERT(out.setDatagrams == std::vector<size_t>({1, 4, 1, 1}));
+        CPPUNIT_ASSERT_EQUAL(size_t(7), out.ids.size());
+    }
+
+    void testSmallSetLingersForMore()
+    {
+        // A set of one datagram waits up to 60 s for more: nothing is submitted meanwhile (looked
+        // at for 200 ms), and the next turn joins it. Destruction ends the wait.
+        Submitted out;
+        {
+            UdpSubmitStage stage(out.recorder(), {{1024, 1 << 20}, {256, 1 << 18}, std::chrono::seconds(60)});
+            stage.hand(0, eventsOfTurn(0, 1), {1, 100});
+            const bool early = out.waitForSets(1, std::chrono::steady_clock::now() + std::chrono::milliseconds(200));
+            stage.hand(1, eventsOfTurn(1, 1), {1, 100});
+            CPPUNIT_ASSERT_MESSAGE("a small set was submitted without lingering", !early);
+        }
+        CPPUNIT_ASSERT(out.setDatagrams == std::vector<size_t>({2}));
+    }
+
+    void testSetReachingEnoughGoesWithoutLingering()
+    {
+        // Sets of 200 datagrams against enough = 256: the first lingers (up to 60 s), the second
+        // makes it 400 and it goes at once. A set of 300 KB (enough = 256 KB) goes at once alone.
+        Submitted out;
+        {
+            UdpSubmitStage stage(out.recorder(), {{1024, 1 << 20}, {256, 1 << 18}, std::chrono::seconds(60)});
+            stage.hand(0, eventsOfTurn(0, 200), {200, 1000});
+            stage.hand(1, eventsOfTurn(1, 200), {200, 1000});
+            CPPUNIT_ASSERT(out.waitForSets(1, deadline()));
+            stage.hand(2, eventsOfTurn(2, 3), {3, 300 << 10});
+            CPPUNIT_ASSERT(out.waitForSets(2, deadline()));
+        }
+        CPPUNIT_ASSERT(out.setDatagrams == std::vector<size_t>({400, 3}));
+    }
+
+    void testWithoutLingerEachFreeTurnSubmitsAlone()
+    {
+        // No linger and a free stage: each set goes as it comes.
+        Submitted out;
+        {
+            UdpSubmitStage stage(out.recorder(), kNoLinger);
+            stage.hand(0, eventsOfTurn(0, 1), {1, 100});
+            CPPUNIT_ASSERT(out.waitForSets(1, deadline()));
+            stage.hand(1, eventsOfTurn(1, 1), {1, 100});
+            CPPUNIT_ASSERT(out.waitForSets(2, deadline()));
+        }
+        CPPUNIT_ASSERT(out.setDatagrams == std::vector<size_t>({1, 1}));
     }
 };
 
