@@ -117,7 +117,7 @@ const std::map<std::string, HostKey>& hostKeys()
         {"ingress.udp.threads", {EB_CFG_INT, "threads receiving from each UDP socket",
             [](Settings& s, const std::string& v) { s.udp.threads = static_cast<int>(toInt(v)); }}},
         {"ingress.udp.linger_us", {EB_CFG_INT, "microseconds a small set of datagrams waits for more before its commit",
-            [](Settings& s, const std::string& v) { s.udp.lingerUs = static_cast<int>(toInt(v)); }}},
+            [](Settings& s, const std::string& v) { s.udp.lingerUs = toInt(v); }}},
         {"admin.listen", {EB_CFG_STRING, "admin host:port (metrics, health), empty for none",
             [](Settings& s, const std::string& v) { s.admin.listen = v; }}},
         {"admin.ready_stall_seconds", {EB_CFG_DOUBLE, "backlog age without delivery that makes /readyz fail",

@@ -55,7 +55,7 @@ struct UdpIngressSettings {
     /// Microseconds a small set of datagrams waits for more before its submission (one durable
     /// commit each); 0: none. At 130,000 RC feed datagrams/s a millisecond makes commits five
     /// times fewer (README, Benchmark).
-    int lingerUs = 1000;
+    long long lingerUs = 1000; ///< 64 bits, so a huge value is refused rather than wrapped into range
 };
 
 /// The admin listener: metrics, health, readiness, plugin states.

@@ -23,8 +23,9 @@ namespace eventbus {
 /// One set waits at most, and sets handed while it waits join it. A steady feed is received in
 /// sets of a few dozen datagrams (whatever arrived since the last turn at the socket), and a
 /// durable commit per such set costs more than the events in it: so a set smaller than `enough`
-/// also waits up to `linger`, counted from its first datagrams' hand-over, for more to join it.
-/// hand() blocks only while the waiting set would grow past `most`, which bounds what is held.
+/// also waits up to `linger`, counted from its first datagrams' hand-over, for more to join it
+/// (less when a set that cannot join comes). hand() blocks only while the waiting set would grow
+/// past `most`, which bounds what is held.
 class UdpSubmitStage {
 public:
     /// submit(events, datagrams) runs on the stage's thread, one set at a time; it must not throw.
@@ -47,7 +48,7 @@ public:
     UdpSubmitStage(const UdpSubmitStage&) = delete;
     UdpSubmitStage& operator=(const UdpSubmitStage&) = delete;
 
-    /// A set is still waiting to be taken.
+    /// A submission is running: a set handed now waits for it (joining any set that waits).
     bool busy();
     /// Turns are 0, 1, 2... Every turn drawn must be handed exactly once (with no events if
     /// decoding failed), or the sets of later turns would wait for it for ever.
@@ -65,6 +66,10 @@ private:
     std::chrono::steady_clock::time_point _waitingSince;
     uint64_t _nextTurn = 0;
     bool _waiting = false;
+    bool _submitting = false;
+    /// A hand-over waits because its set would take the waiting one past `most`: the waiting set
+    /// stops lingering, so the submit thread is not left idle while the hand-over waits.
+    bool _full = false;
     bool _done = false;
     std::thread _thread; ///< last: starts once everything above is set up
 };

@@ -100,7 +100,7 @@ public:
         CPPUNIT_ASSERT_EQUAL(size_t(4194304), s.dispatch.services[0].maxBatchBytes);
         CPPUNIT_ASSERT_EQUAL(std::string("127.0.0.1:9386"), s.admin.listen);
         CPPUNIT_ASSERT_EQUAL(2, s.udp.threads);
-        CPPUNIT_ASSERT_EQUAL(1000, s.udp.lingerUs);
+        CPPUNIT_ASSERT_EQUAL(1000LL, s.udp.lingerUs);
         CPPUNIT_ASSERT(!s.jobRunner.enabled);
         CPPUNIT_ASSERT(!s.allowRoot);
     }
@@ -115,7 +115,7 @@ public:
                                 "stream.s.colour = red\n"
                                 "ingress.http.listen = nowhere\n"
                                 "ingress.udp.threads = 0\n"
-                                "ingress.udp.linger_us = 200000\n"
+                                "ingress.udp.linger_us = 4294968296\n"
                                 "jobrunner.enabled = true\n");
         std::vector<ConfigProblem> problems;
         Config::load(f.main, problems);

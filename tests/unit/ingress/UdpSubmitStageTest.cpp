@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <chrono>
 #include <condition_variable>
+#include <memory>
 #include <mutex>
 #include <random>
 #include <string>
@@ -27,7 +28,6 @@ std::vector<Event> eventsOfTurn(uint64_t turn, size_t count)
 }
 
 using Limits = UdpSubmitStage::Limits;
-using Size = UdpSubmitStage::Size;
 
 /// No lingering, and room for every set a test hands.
 const Limits kNoLinger{{1024, 1 << 20}, {256, 1 << 18}, std::chrono::microseconds(0)};
@@ -64,17 +64,19 @@ struct Submitted {
         std::unique_lock<std::mutex> lock(mutex);
         return changed.wait_until(lock, until, [&] { return sets >= n; });
     }
-    size_t setsNow()
-    {
-        std::lock_guard<std::mutex> lock(mutex);
-        return sets;
-    }
     void open()
     {
         std::lock_guard<std::mutex> lock(mutex);
         gated = false;
         changed.notify_all();
     }
+};
+
+/// Opens the gate when a test leaves its scope (declared after the stage, so before the stage's
+/// destruction submits what waits): a failed assertion then fails the test instead of hanging it.
+struct OpenOnExit {
+    Submitted& out;
+    ~OpenOnExit() { out.open(); }
 };
 
 /// Counts hand() calls that returned, so a test can wait for them with a deadline.
@@ -93,11 +95,6 @@ struct Handed {
         std::unique_lock<std::mutex> lock(mutex);
         return changed.wait_until(lock, until, [&] { return count >= n; });
     }
-    size_t now()
-    {
-        std::lock_guard<std::mutex> lock(mutex);
-        return count;
-    }
 };
 
 } // namespace
@@ -111,6 +108,8 @@ class UdpSubmitStageTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(testWaitingSetGrowsNoFurtherThanItsLimits);
     CPPUNIT_TEST(testSmallSetLingersForMore);
     CPPUNIT_TEST(testSetReachingEnoughGoesWithoutLingering);
+    CPPUNIT_TEST(testSetThatCannotJoinEndsTheLinger);
+    CPPUNIT_TEST(testBusyMeansASubmissionIsRunning);
     CPPUNIT_TEST(testWithoutLingerEachFreeTurnSubmitsAlone);
     CPPUNIT_TEST_SUITE_END();
 
@@ -180,6 +179,7 @@ public:
         Handed handed;
         {
             UdpSubmitStage stage(out.recorder(), kNoLinger);
+            OpenOnExit opener{out};
             stage.hand(0, eventsOfTurn(0, 2), {2, 100});
             CPPUNIT_ASSERT(out.waitForSets(1, deadline()));
             std::thread hands([&] {
@@ -211,6 +211,7 @@ public:
         const Limits limits{{4, 1000}, {256, 1 << 18}, std::chrono::microseconds(0)};
         {
             UdpSubmitStage stage(out.recorder(), limits);
+            OpenOnExit opener{out};
             stage.hand(0, eventsOfTurn(0, 1), {1, 10});
             CPPUNIT_ASSERT(out.waitForSets(1, deadline()));
             std::thread hands([&] {
@@ -223,14 +224,12 @@ public:
                 stage.hand(4, eventsOfTurn(4, 1), {1, 995});
                 handed.one();
             });
-            const bool twoHanded = handed.waitFor(2, deadline());
             // Turn 3 cannot join; it waits until turn 0's submission ends and the set is taken.
-            const size_t handedBeforeOpen = handed.now();
+            const bool twoHanded = handed.waitFor(2, deadline());
             out.open();
             const bool allHanded = handed.waitFor(4, deadline());
             hands.join(); // before any assertion: a joinable thread left behind would abort the run
             CPPUNIT_ASSERT(twoHanded);
-            CPPUNIT_ASSERT(handedBeforeOpen <= 2);
             CPPUNIT_ASSERT(allHanded);
         }
         CPPUNIT_ASSERT(out.setDatagrams == std::vector<size_t>({1, 4, 1, 1}));
@@ -242,14 +241,18 @@ public:
         // A set of one datagram waits up to 60 s for more: nothing is submitted meanwhile (looked
         // at for 200 ms), and the next turn joins it. Destruction ends the wait.
         Submitted out;
-        {
-            UdpSubmitStage stage(out.recorder(), {{1024, 1 << 20}, {256, 1 << 18}, std::chrono::seconds(60)});
-            stage.hand(0, eventsOfTurn(0, 1), {1, 100});
-            const bool early = out.waitForSets(1, std::chrono::steady_clock::now() + std::chrono::milliseconds(200));
-            stage.hand(1, eventsOfTurn(1, 1), {1, 100});
-            CPPUNIT_ASSERT_MESSAGE("a small set was submitted without lingering", !early);
-        }
+        auto stage = std::make_unique<UdpSubmitStage>(out.recorder(),
+            Limits{{1024, 1 << 20}, {256, 1 << 18}, std::chrono::seconds(60)});
+        stage->hand(0, eventsOfTurn(0, 1), {1, 100});
+        const bool early = out.waitForSets(1, std::chrono::steady_clock::now() + std::chrono::milliseconds(200));
+        stage->hand(1, eventsOfTurn(1, 1), {1, 100});
+        const auto stopping = std::chrono::steady_clock::now();
+        stage.reset();
+        const auto stopped = std::chrono::steady_clock::now();
+        CPPUNIT_ASSERT_MESSAGE("a small set was submitted without lingering", !early);
         CPPUNIT_ASSERT(out.setDatagrams == std::vector<size_t>({2}));
+        // Well under the 60 s linger: destruction submits at once (even a sanitizer build).
+        CPPUNIT_ASSERT(stopped - stopping < std::chrono::seconds(30));
     }
 
     void testSetReachingEnoughGoesWithoutLingering()
@@ -266,6 +269,45 @@ public:
             CPPUNIT_ASSERT(out.waitForSets(2, deadline()));
         }
         CPPUNIT_ASSERT(out.setDatagrams == std::vector<size_t>({400, 3}));
+    }
+
+    void testSetThatCannotJoinEndsTheLinger()
+    {
+        // Turn 0 (500 bytes, below enough) lingers up to 60 s; turn 1 (600 bytes) would take it past
+        // most (1,000 bytes), so turn 0 goes at once rather than leaving turn 1 waiting out the linger.
+        Submitted out;
+        Handed handed;
+        bool firstSoon = false;
+        {
+            UdpSubmitStage stage(out.recorder(), {{1024, 1000}, {256, 900}, std::chrono::seconds(60)});
+            stage.hand(0, eventsOfTurn(0, 1), {1, 500});
+            std::thread later([&] {
+                stage.hand(1, eventsOfTurn(1, 1), {1, 600});
+                handed.one();
+            });
+            firstSoon = out.waitForSets(1, deadline());
+            const bool secondHanded = handed.waitFor(1, deadline());
+            later.join();
+            CPPUNIT_ASSERT(secondHanded);
+        }
+        CPPUNIT_ASSERT_MESSAGE("a set that could not join waited out the linger", firstSoon);
+        CPPUNIT_ASSERT(out.setDatagrams == std::vector<size_t>({1, 1}));
+    }
+
+    void testBusyMeansASubmissionIsRunning()
+    {
+        // A lingering set leaves the submit thread free: busy() is false (so a listener stops
+        // gathering at its usual size); during a submission it is true.
+        Submitted out;
+        out.gated = true;
+        UdpSubmitStage stage(out.recorder(), {{1024, 1 << 20}, {256, 1 << 18}, std::chrono::seconds(60)});
+        OpenOnExit opener{out};
+        stage.hand(0, eventsOfTurn(0, 1), {1, 100});
+        CPPUNIT_ASSERT(!stage.busy()); // lingering, nothing submitted
+        stage.hand(1, eventsOfTurn(1, 300), {300, 100}); // reaches enough: submitted, held at the gate
+        CPPUNIT_ASSERT(out.waitForSets(1, deadline()));
+        CPPUNIT_ASSERT(stage.busy());
+        out.open();
     }
 
     void testWithoutLingerEachFreeTurnSubmitsAlone()
