@@ -91,12 +91,15 @@ std::string LegacyEventSerializer::internalLinkUrl(const std::string& prefixedDb
     return _wiki.localUrlPath(prefixedDbKey);
 }
 
-rapidjson::Value LegacyEventSerializer::pageAttrs(const PageState& page, Allocator& alloc) const
+rapidjson::Value LegacyEventSerializer::pageAttrs(const PageState& page, Allocator& alloc,
+                                                  const UserState* performer) const
 {
     rapidjson::Value attrs(rapidjson::kObjectType);
-    JsonObject(attrs, alloc)
-        .str("database", _wiki.database)
-        .integer("page_id", page.id)
+    JsonObject out(attrs, alloc);
+    out.str("database", _wiki.database);
+    // The extension put the performer second in the events that always have one.
+    if (performer) out.value("performer", performerAttrs(*performer, alloc));
+    out.integer("page_id", page.id)
         .str("page_title", page.title)
         .integer("page_namespace", page.namespaceId)
         .boolean("page_is_redirect", page.isRedirect);
@@ -227,14 +230,8 @@ rapidjson::Document LegacyEventSerializer::pageUndelete(const PageState& page, c
 {
     rapidjson::Document scratch(rapidjson::kObjectType);
     auto& alloc = scratch.GetAllocator();
-    rapidjson::Value attrs(rapidjson::kObjectType);
+    rapidjson::Value attrs = pageAttrs(page, alloc, &performer);
     JsonObject out(attrs, alloc);
-    out.str("database", _wiki.database);
-    out.value("performer", performerAttrs(performer, alloc));
-    out.integer("page_id", page.id);
-    out.str("page_title", page.title);
-    out.integer("page_namespace", page.namespaceId);
-    out.boolean("page_is_redirect", page.isRedirect);
     if (revId) out.integer("rev_id", *revId);
     if (oldPageId && *oldPageId != 0 && *oldPageId != page.id) {
         rapidjson::Value prior(rapidjson::kObjectType);
@@ -387,14 +384,8 @@ rapidjson::Document LegacyEventSerializer::pageRestrictionsChange(const PageStat
 {
     rapidjson::Document scratch(rapidjson::kObjectType);
     auto& alloc = scratch.GetAllocator();
-    rapidjson::Value attrs(rapidjson::kObjectType);
+    rapidjson::Value attrs = pageAttrs(page, alloc, &performer);
     JsonObject out(attrs, alloc);
-    out.str("database", _wiki.database);
-    out.value("performer", performerAttrs(performer, alloc));
-    out.integer("page_id", page.id);
-    out.str("page_title", page.title);
-    out.integer("page_namespace", page.namespaceId);
-    out.boolean("page_is_redirect", page.isRedirect);
     out.str("reason", reason);
     out.value("page_restrictions", copyOf(restrictions, alloc));
     if (revId) out.integer("rev_id", *revId);

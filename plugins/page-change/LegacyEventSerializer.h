@@ -85,7 +85,7 @@ public:
 private:
     rapidjson::Value revisionAttrs(const PageState& page, const RevisionState& revision,
                                    const std::optional<UserState>& performer, Allocator& alloc) const;
-    rapidjson::Value pageAttrs(const PageState& page, Allocator& alloc) const;
+    rapidjson::Value pageAttrs(const PageState& page, Allocator& alloc, const UserState* performer = nullptr) const;
     rapidjson::Value blockAttrs(const BlockState& block, Allocator& alloc) const;
     rapidjson::Document envelope(const char* schema, const std::string& stream, const std::string& uri,
                                  const rapidjson::Value& attrs, const std::string& dt) const;
