@@ -2,6 +2,7 @@
 
 #include "eventbus/Envelope.h"
 #include "eventbus/PhpJson.h"
+#include "eventbus/Url.h"
 
 #include <rapidjson/document.h>
 #include <rapidjson/error/en.h>
@@ -123,25 +124,6 @@ rapidjson::Value performer(const rapidjson::Value& user, Allocator& alloc) {
 
 CampaignChangeDecoder::CampaignChangeDecoder(CampaignChangeSettings settings) : _settings(std::move(settings)) {}
 
-std::string CampaignChangeDecoder::urlencode(std::string_view s) {
-    static const char kHex[] = "0123456789ABCDEF";
-    std::string out;
-    out.reserve(s.size() * 3);
-    for (unsigned char c : s) {
-        if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_' ||
-            c == '.') {
-            out += static_cast<char>(c);
-        } else if (c == ' ') {
-            out += '+';
-        } else {
-            out += '%';
-            out += kHex[c >> 4];
-            out += kHex[c & 0xF];
-        }
-    }
-    return out;
-}
-
 CampaignDecodeResult CampaignChangeDecoder::decode(std::string_view body, const CampaignRequestContext& context) const {
     CampaignDecodeResult result;
     if (json::nestsDeeperThan(body, json::kMaxNesting)) {
@@ -225,7 +207,7 @@ CampaignDecodeResult CampaignChangeDecoder::decode(std::string_view body, const 
 
         LegacyMeta meta;
         std::string uri = _settings.campaignUrl;
-        const std::string encoded = urlencode(view(name));
+        const std::string encoded = eventbus::urlencode(view(name));
         for (auto at = uri.find("$1"); at != std::string::npos; at = uri.find("$1", at + encoded.size()))
             uri.replace(at, 2, encoded);
         meta.uri = uri;

@@ -46,9 +46,6 @@ public:
 
     CampaignDecodeResult decode(std::string_view body, const CampaignRequestContext& context) const;
 
-    static std::string urlencode(std::string_view s);
-    /// PHP urlencode(): A-Z a-z 0-9 - _ . kept, space as "+", every other byte as %XX.
-
 private:
     CampaignChangeSettings _settings;
 };

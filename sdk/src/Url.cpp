@@ -4,11 +4,16 @@ namespace eventbus {
 
 namespace {
 
+/// Bytes that PHP's urlencode leaves literal.
+bool unreserved(unsigned char c) {
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_' ||
+           c == '.';
+}
+
 /// Bytes that wfUrlencode leaves literal: urlencode's unreserved set plus the ones it restores.
 bool staysLiteral(unsigned char c) {
-    if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) return true;
+    if (unreserved(c)) return true;
     switch (c) {
-    case '-': case '_': case '.':
     case ';': case '@': case '$': case '!': case '*': case '(': case ')': case ',': case '/': case '~': case ':':
         return true;
     default:
@@ -16,15 +21,14 @@ bool staysLiteral(unsigned char c) {
     }
 }
 
-} // namespace
-
-std::string wfUrlencode(std::string_view s) {
+/// Form encoding: the literal bytes as they are, space as '+', every other byte as uppercase %XX.
+std::string formEncode(std::string_view s, bool (*literal)(unsigned char)) {
     static const char kHex[] = "0123456789ABCDEF";
     std::string out;
     out.reserve(s.size() * 3);
     for (char ch : s) {
         const auto c = static_cast<unsigned char>(ch);
-        if (staysLiteral(c)) {
+        if (literal(c)) {
             out += ch;
         } else if (c == ' ') {
             out += '+';
@@ -36,6 +40,12 @@ std::string wfUrlencode(std::string_view s) {
     }
     return out;
 }
+
+} // namespace
+
+std::string urlencode(std::string_view s) { return formEncode(s, unreserved); }
+
+std::string wfUrlencode(std::string_view s) { return formEncode(s, staysLiteral); }
 
 std::string articleUrl(std::string_view canonicalServer, std::string_view articlePath,
                        std::string_view prefixedDbKey) {

@@ -7,6 +7,8 @@
 
 namespace eventbus {
 
+/// PHP urlencode(): A-Z a-z 0-9 - _ . kept, space as "+", every other byte as uppercase %XX.
+std::string urlencode(std::string_view s);
 /// wfUrlencode: form-urlencode (space -> '+', uppercase %XX), then restore ; @ $ ! * ( ) , / ~ :
 std::string wfUrlencode(std::string_view s);
 /// CanonicalServer + ArticlePath with every "$1" replaced by wfUrlencode(prefixedDbKey).

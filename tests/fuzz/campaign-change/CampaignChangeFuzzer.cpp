@@ -1,6 +1,8 @@
 // CentralNotice campaign-change hook arguments posted as JSON.
 #include "CampaignChangeDecoder.h"
 
+#include "eventbus/Url.h"
+
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -21,6 +23,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
                                                 [] { return std::string("2d6c0a1e-5b7f-4e8a-9c3d-4f5e6a7b8c9d"); }};
     const std::string_view body(reinterpret_cast<const char*>(data), size);
     decoder.decode(body, context);
-    CampaignChangeDecoder::urlencode(body);
+    eventbus::urlencode(body);
     return 0;
 }

@@ -54,7 +54,7 @@ class CampaignChangeDecoderTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(testDelete);
     CPPUNIT_TEST(testCreateAndChangeWithoutNewSettingsAreSkipped);
     CPPUNIT_TEST(testErrorsNameTheField);
-    CPPUNIT_TEST(testUrlencode);
+    CPPUNIT_TEST(testCampaignNameIsUrlencodedInUri);
     CPPUNIT_TEST(testEventsPassTheValidator);
     CPPUNIT_TEST_SUITE_END();
 
@@ -167,10 +167,12 @@ public:
         }
     }
 
-    void testUrlencode() {
-        CPPUNIT_ASSERT_EQUAL(std::string("Test+Campaign%2F%C3%A9-_."), CampaignChangeDecoder::urlencode("Test Campaign/\xc3\xa9-_."));
-        CPPUNIT_ASSERT_EQUAL(std::string("a%26b%3Dc"), CampaignChangeDecoder::urlencode("a&b=c"));
-        CPPUNIT_ASSERT_EQUAL(std::string("%7E"), CampaignChangeDecoder::urlencode("~"));
+    void testCampaignNameIsUrlencodedInUri() {
+        // PHP urlencode, not wfUrlencode: '/' and '~' are encoded too.
+        std::string body = hookCall("created", "null", kEnd);
+        body.replace(body.find("C24_example_FR"), 14, "Fall drive/2024~\u00e9");
+        const std::string json = decodeOk(body);
+        CPPUNIT_ASSERT_MESSAGE(json, json.find("&notice=Fall+drive%2F2024%7E%C3%A9\"") != std::string::npos);
     }
 
     void testEventsPassTheValidator() {

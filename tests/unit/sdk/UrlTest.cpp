@@ -5,6 +5,7 @@
 #include <string>
 
 using eventbus::articleUrl;
+using eventbus::urlencode;
 using eventbus::wfUrlencode;
 
 class UrlTest : public CppUnit::TestFixture {
@@ -13,6 +14,7 @@ class UrlTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(testSpaceBecomesPlus);
     CPPUNIT_TEST(testOtherBytesUppercaseHex);
     CPPUNIT_TEST(testRestoredCharacters);
+    CPPUNIT_TEST(testPhpUrlencodeRestoresNothing);
     CPPUNIT_TEST(testPrefixedDbKeys);
     CPPUNIT_TEST(testArticleUrl);
     CPPUNIT_TEST(testArticleUrlEveryPlaceholder);
@@ -37,6 +39,13 @@ public:
         CPPUNIT_ASSERT_EQUAL(std::string(";@$!*(),/~:"), wfUrlencode(";@$!*(),/~:"));
         // A literal "%3B" in the input is a percent sign plus text, not an encoded ';'.
         CPPUNIT_ASSERT_EQUAL(std::string("%253B"), wfUrlencode("%3B"));
+    }
+
+    void testPhpUrlencodeRestoresNothing() {
+        // PHP's urlencode (campaign names in meta.uri) encodes what wfUrlencode restores.
+        CPPUNIT_ASSERT_EQUAL(std::string("Test+Campaign%2F%C3%A9-_."), urlencode("Test Campaign/\xc3\xa9-_."));
+        CPPUNIT_ASSERT_EQUAL(std::string("a%26b%3Dc"), urlencode("a&b=c"));
+        CPPUNIT_ASSERT_EQUAL(std::string("%3B%40%24%21%2A%28%29%2C%2F%7E%3A"), urlencode(";@$!*(),/~:"));
     }
 
     void testPrefixedDbKeys() {
