@@ -1316,23 +1316,7 @@ std::vector<StoredEvent> SpoolQueue::take(const EventStore::Accept& accept)
     return taken;
 }
 
-void SpoolQueue::ack(const std::vector<uint64_t>& seqs)
-{
-    if (seqs.empty())
-        return;
-    {
-        std::lock_guard<std::mutex> lock(_mutex);
-        _work.removals.reserve(_work.removals.size() + seqs.size());
-        for (uint64_t seq : seqs) {
-            auto found = _inFlight.find(seq);
-            if (found == _inFlight.end())
-                continue;
-            _work.removals.push_back({Removal::ACK, seq, found->second.cost(), found->second.attempts, nullptr});
-            _inFlight.erase(found);
-        }
-    }
-    _workReady.notify_one();
-}
+void SpoolQueue::ack(const std::vector<uint64_t>& seqs) { remove(seqs, Removal::ACK, nullptr); }
 
 void SpoolQueue::release(const std::vector<uint64_t>& seqs)
 {
@@ -1357,9 +1341,15 @@ void SpoolQueue::release(const std::vector<uint64_t>& seqs)
 
 void SpoolQueue::deadLetter(const std::vector<uint64_t>& seqs, const std::string& reason)
 {
+    if (!seqs.empty())
+        remove(seqs, Removal::LETTER, std::make_shared<const std::string>(reason));
+}
+
+void SpoolQueue::remove(const std::vector<uint64_t>& seqs, Removal::Kind kind,
+                        const std::shared_ptr<const std::string>& reason)
+{
     if (seqs.empty())
         return;
-    auto shared = std::make_shared<const std::string>(reason);
     {
         std::lock_guard<std::mutex> lock(_mutex);
         _work.removals.reserve(_work.removals.size() + seqs.size());
@@ -1367,7 +1357,7 @@ void SpoolQueue::deadLetter(const std::vector<uint64_t>& seqs, const std::string
             auto found = _inFlight.find(seq);
             if (found == _inFlight.end())
                 continue;
-            _work.removals.push_back({Removal::LETTER, seq, found->second.cost(), found->second.attempts, shared});
+            _work.removals.push_back({kind, seq, found->second.cost(), found->second.attempts, reason});
             _inFlight.erase(found);
         }
     }

@@ -102,6 +102,9 @@ private:
         std::shared_ptr<const std::string> reason; ///< null for an acknowledgement
         uint64_t segment = 0; ///< its segment's first_seq, once settled
     };
+    /// Hands in-flight events to the writer to leave the queue; seqs not in flight are skipped.
+    void remove(const std::vector<uint64_t>& seqs, Removal::Kind kind,
+                const std::shared_ptr<const std::string>& reason);
     /// A segment's events as appended, kept while the cache has room and take() has not taken
     /// all of them: take() moves them out instead of reading them back from the file. Only take()
     /// touches the slots (under _readMutex); a slot is empty while its event is taken.
