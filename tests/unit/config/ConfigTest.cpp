@@ -116,6 +116,7 @@ public:
                                 "ingress.http.listen = nowhere\n"
                                 "ingress.udp.threads = 0\n"
                                 "ingress.udp.linger_us = 4294968296\n"
+                                "eventbusd.memory_budget_bytes = -5\n"
                                 "jobrunner.enabled = true\n");
         std::vector<ConfigProblem> problems;
         Config::load(f.main, problems);
@@ -128,8 +129,16 @@ public:
               f.main + ":ingress.http.listen: not host:port: 'nowhere'",
               f.main + ":ingress.udp.threads: must be between 1 and 64",
               f.main + ":ingress.udp.linger_us: must be between 0 and 100000",
+              f.main + ":eventbusd.memory_budget_bytes: must be at least 1048576 (1 MB)",
               f.main + ":jobrunner.secret: required when jobrunner.enabled = true"})
             CPPUNIT_ASSERT_MESSAGE(text, text.find(expected) != std::string::npos);
+
+        // Too small a budget as well as a wrapped negative one.
+        test::writeFile(f.main, "service.a.url = file:x.jsonl\neventbusd.memory_budget_bytes = 1048575\n");
+        problems.clear();
+        Config::load(f.main, problems);
+        CPPUNIT_ASSERT_EQUAL(size_t(1), problems.size());
+        CPPUNIT_ASSERT_EQUAL(std::string("eventbusd.memory_budget_bytes"), problems[0].key);
     }
 
     void testDataPathsResolveAgainstStateDir()
