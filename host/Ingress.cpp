@@ -52,7 +52,8 @@ void Ingress::addPlugin(const std::shared_ptr<PluginInstance>& plugin)
             switch (l.kind) {
             case EB_LISTEN_UDP:
                 group->udp.push_back(std::make_unique<UdpListener>(plugin, l, _pipeline, _settings.udp.threads,
-                    std::chrono::microseconds(_settings.udp.lingerUs)));
+                    UdpListener::submitLimits(std::chrono::microseconds(_settings.udp.lingerUs),
+                                              _settings.dispatch.memoryBudgetBytes)));
                 port = group->udp.back()->port();
                 break;
             case EB_LISTEN_TCP_LINES:

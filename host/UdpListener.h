@@ -3,6 +3,7 @@
 #define EVENTBUS_HOST_UDPLISTENER_H
 
 #include "IngressPipeline.h"
+#include "UdpSubmitStage.h"
 
 #include <Poco/Net/DatagramSocket.h>
 
@@ -16,20 +17,22 @@
 
 namespace eventbus {
 
-class UdpSubmitStage;
-
 class UdpListener {
 public:
     /// Binds now (throws Poco::Exception with the address on failure); receives after start().
     /// `threads` threads take turns at the socket and decode in parallel; their sets are
-    /// submitted in the order they were received, so datagrams keep their arrival order. A small
-    /// set waits up to `linger` for more datagrams to join its submission (UdpSubmitStage).
+    /// submitted in the order they were received, so datagrams keep their arrival order. `stage`
+    /// bounds what waits for a submission and how long a small set lingers (UdpSubmitStage).
     UdpListener(std::shared_ptr<PluginInstance> plugin, const ListenerSpec& spec, IngressPipeline& pipeline,
-        int threads = 1, std::chrono::microseconds linger = std::chrono::microseconds(0));
+        int threads, const UdpSubmitStage::Limits& stage);
     ~UdpListener();
     void start();
     void stop();
     uint16_t port() const;
+    /// A listener's submit stage: sets wait for a running submission up to 8,192 datagrams and
+    /// a 32nd of the memory budget between 1 and 8 MB, and go up to 1,024 datagrams and 1 MB per
+    /// submission; sets under 256 datagrams and 256 KB linger up to `linger` for more.
+    static UdpSubmitStage::Limits submitLimits(std::chrono::microseconds linger, size_t memoryBudgetBytes);
 
 private:
     void run();
@@ -39,7 +42,7 @@ private:
     IngressPipeline& _pipeline;
     Poco::Net::DatagramSocket _socket;
     int _threadCount;
-    std::chrono::microseconds _linger;
+    UdpSubmitStage::Limits _stageLimits;
     std::vector<std::thread> _threads;
     std::atomic<bool> _stop{false};
     /// One thread receives at a time; the turn it draws orders its set's submission.

@@ -1,13 +1,29 @@
 #include "UdpSubmitStage.h"
 
 #include <algorithm>
+#include <cstddef>
 #include <new>
 
 namespace eventbus {
 
+namespace {
+
+/// a and b together pass neither of limit's sizes.
+bool within(const UdpSubmitStage::Size& a, const UdpSubmitStage::Size& b, const UdpSubmitStage::Size& limit)
+{
+    return a.datagrams + b.datagrams <= limit.datagrams && a.bytes + b.bytes <= limit.bytes;
+}
+
+} // namespace
+
 UdpSubmitStage::UdpSubmitStage(Submit submit, const Limits& limits)
     : _submit(std::move(submit))
     , _limits(limits)
+    , _sets([] {
+        std::vector<Set> sets;
+        sets.reserve(1); // hand()'s fallback places a set in it without allocating
+        return sets;
+    }())
     , _thread([this] { run(); })
 {
 }
@@ -32,41 +48,51 @@ void UdpSubmitStage::hand(uint64_t turn, std::vector<Event>&& events, const Size
 {
     std::unique_lock<std::mutex> lock(_mutex);
     // A set larger than the limits by itself still goes, alone.
-    auto fits = [&] {
-        return !_waiting || (_size.datagrams + size.datagrams <= _limits.most.datagrams &&
-                             _size.bytes + size.bytes <= _limits.most.bytes);
-    };
+    auto fits = [&] { return !waiting() || within(_size, size, _limits.most); };
     while (_nextTurn != turn || !fits()) {
         if (_nextTurn == turn && !_full) {
-            _full = true; // ends the waiting set's linger
+            _full = true; // ends the waiting sets' linger
             _changed.notify_all();
         }
         _changed.wait(lock);
     }
-    if (_waiting) {
-        try {
-            const size_t needed = _events.size() + events.size();
-            if (_events.capacity() < needed)
-                _events.reserve(std::max(needed, 2 * _events.capacity()));
-        } catch (const std::bad_alloc&) {
-            // No memory to join the waiting set: this set goes alone once that one is taken
-            // (moving it in allocates nothing), so the turn is passed on whatever happens.
-            _full = true;
-            _changed.notify_all();
-            _changed.wait(lock, [this] { return !_waiting; });
+    if (!waiting()) {
+        _sets.clear(); // keeps its room
+        _first = 0;
+    }
+    bool join = waiting() && within(_sets.back().size, size, _limits.each);
+    try {
+        if (join) {
+            std::vector<Event>& joined = _sets.back().events;
+            const size_t needed = joined.size() + events.size();
+            if (joined.capacity() < needed)
+                joined.reserve(std::max(needed, 2 * joined.capacity()));
+        } else if (_sets.size() == _sets.capacity()) {
+            _sets.reserve(2 * _sets.capacity());
         }
+    } catch (const std::bad_alloc&) {
+        // No memory to join or queue behind the waiting sets: this set goes alone once they are
+        // taken (placing it then allocates nothing), so the turn is passed on whatever happens.
+        join = false;
+        _full = true;
+        _changed.notify_all();
+        _changed.wait(lock, [this] { return !waiting(); });
+        _sets.clear();
+        _first = 0;
     }
-    if (!_waiting) {
-        _events = std::move(events);
-        _size = size;
-        _waitingSince = std::chrono::steady_clock::now();
-        _waiting = true;
-    } else {
+    if (join) {
+        Set& last = _sets.back();
         for (Event& event : events)
-            _events.push_back(std::move(event)); // room reserved above: cannot throw
-        _size.datagrams += size.datagrams;
-        _size.bytes += size.bytes;
+            last.events.push_back(std::move(event)); // room reserved above: cannot throw
+        last.size.datagrams += size.datagrams;
+        last.size.bytes += size.bytes;
+    } else {
+        if (!waiting())
+            _waitingSince = std::chrono::steady_clock::now();
+        _sets.push_back(Set{std::move(events), size}); // room reserved above: cannot throw
     }
+    _size.datagrams += size.datagrams;
+    _size.bytes += size.bytes;
     ++_nextTurn;
     _changed.notify_all();
 }
@@ -75,22 +101,43 @@ void UdpSubmitStage::run()
 {
     std::unique_lock<std::mutex> lock(_mutex);
     for (;;) {
-        _changed.wait(lock, [this] { return _waiting || _done; });
-        if (!_waiting)
+        _changed.wait(lock, [this] { return waiting() || _done; });
+        if (!waiting())
             return;
+        // Sets left behind by the last submission have waited through it: their deadline (the
+        // first taken set's) has passed, so they do not linger again.
         if (_limits.linger.count() > 0)
             _changed.wait_until(lock, _waitingSince + _limits.linger, [this] {
                 return _done || _full || _size.datagrams >= _limits.enough.datagrams ||
                        _size.bytes >= _limits.enough.bytes;
             });
-        std::vector<Event> events = std::move(_events);
-        size_t datagrams = _size.datagrams;
-        _waiting = false;
+        Set taken = std::move(_sets[_first++]);
+        while (waiting() && within(taken.size, _sets[_first].size, _limits.each)) {
+            Set& next = _sets[_first];
+            try {
+                taken.events.reserve(taken.events.size() + next.events.size());
+            } catch (const std::bad_alloc&) {
+                break; // the rest goes in the next submission
+            }
+            for (Event& event : next.events)
+                taken.events.push_back(std::move(event));
+            taken.size.datagrams += next.size.datagrams;
+            taken.size.bytes += next.size.bytes;
+            ++_first;
+        }
+        _size.datagrams -= taken.size.datagrams;
+        _size.bytes -= taken.size.bytes;
+        // Under a steady backlog sets never stop waiting, so the taken ones are dropped here as
+        // well, keeping the vector within twice the waiting sets (erasing allocates nothing).
+        if (_first * 2 >= _sets.size()) {
+            _sets.erase(_sets.begin(), _sets.begin() + static_cast<std::ptrdiff_t>(_first));
+            _first = 0;
+        }
         _full = false;
         _submitting = true;
         _changed.notify_all();
         lock.unlock();
-        _submit(std::move(events), datagrams);
+        _submit(std::move(taken.events), taken.size.datagrams);
         lock.lock();
         _submitting = false;
     }

@@ -20,12 +20,13 @@ namespace eventbus {
 /// their turns, which the receiving threads draw as they receive: however the decoding threads
 /// overtake each other, the dispatcher sees datagrams in arrival order.
 ///
-/// One set waits at most, and sets handed while it waits join it. A steady feed is received in
-/// sets of a few dozen datagrams (whatever arrived since the last turn at the socket), and a
-/// durable commit per such set costs more than the events in it: so a set smaller than `enough`
-/// also waits up to `linger`, counted from its first datagrams' hand-over, for more to join it
-/// (less when a set that cannot join comes). hand() blocks only while the waiting set would grow
-/// past `most`, which bounds what is held.
+/// Sets handed while others wait join them. A steady feed is received in sets of a few dozen
+/// datagrams (whatever arrived since the last turn at the socket), and a durable commit per such
+/// set costs more than the events in it: so waiting sets smaller than `enough` together also wait
+/// up to `linger`, counted from the first one's hand-over, for more to join them (less when a set
+/// that cannot join comes). They are submitted together up to `each` (a larger set goes alone), so
+/// a commit stays small enough for the spool's cache however much waits. hand() blocks only while
+/// the waiting sets would grow past `most`, which bounds what is held.
 class UdpSubmitStage {
 public:
     /// submit(events, datagrams) runs on the stage's thread, one set at a time; it must not throw.
@@ -37,9 +38,10 @@ public:
         size_t bytes = 0;
     };
     struct Limits {
-        Size most;                          ///< a waiting set takes no set that would pass either
-        Size enough;                        ///< a set reaching either is submitted without lingering
+        Size most;                          ///< the waiting sets take no set that would pass either
+        Size enough;                        ///< waiting sets reaching either are submitted without lingering
         std::chrono::microseconds linger{0}; ///< zero: a set is submitted as soon as the stage is free
+        Size each{SIZE_MAX, SIZE_MAX};      ///< one submission takes waiting sets up to both
     };
 
     UdpSubmitStage(Submit submit, const Limits& limits);
@@ -61,11 +63,20 @@ private:
     const Limits _limits;
     std::mutex _mutex;
     std::condition_variable _changed;
-    std::vector<Event> _events;
-    Size _size;
+    /// A decoded set, or sets joined because together they fit one submission.
+    struct Set {
+        std::vector<Event> events;
+        Size size;
+    };
+    bool waiting() const { return _first < _sets.size(); }
+    /// The waiting sets are _sets[_first...], in turn order; taken ones before them (moved from)
+    /// are dropped now and then. The vector keeps its room: a set can always be placed once it is
+    /// empty.
+    std::vector<Set> _sets;
+    size_t _first = 0;
+    Size _size; ///< of the waiting sets together
     std::chrono::steady_clock::time_point _waitingSince;
     uint64_t _nextTurn = 0;
-    bool _waiting = false;
     bool _submitting = false;
     /// A hand-over waits because its set would take the waiting one past `most`: the waiting set
     /// stops lingering, so the submit thread is not left idle while the hand-over waits.

@@ -1,6 +1,8 @@
 // UdpSubmitStage: sets handed by several decoding threads in any order are submitted in the order
 // of their turns; an empty set still passes its turn on; the set waiting at destruction is submitted;
-// sets handed during a submission join the waiting set up to its limits; a small set lingers for more.
+// sets handed during a submission join the waiting set up to its limits; a small set lingers for more;
+// a UDP listener's limits hold what a fast feed sends during a slow commit.
+#include "UdpListener.h"
 #include "UdpSubmitStage.h"
 
 #include <cppunit/extensions/HelperMacros.h>
@@ -111,6 +113,10 @@ class UdpSubmitStageTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(testSetThatCannotJoinEndsTheLinger);
     CPPUNIT_TEST(testBusyMeansASubmissionIsRunning);
     CPPUNIT_TEST(testWithoutLingerEachFreeTurnSubmitsAlone);
+    CPPUNIT_TEST(testSubmissionsTakeWaitingSetsUpToEach);
+    CPPUNIT_TEST(testBacklogKeepsTurnOrderInSmallSubmissions);
+    CPPUNIT_TEST(testListenerLimitsHoldASlowCommitsWorth);
+    CPPUNIT_TEST(testListenerWaitingBytesFollowTheMemoryBudget);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -168,6 +174,113 @@ public:
         }
         CPPUNIT_ASSERT_EQUAL(size_t(3), out.ids.size());
         CPPUNIT_ASSERT_EQUAL(size_t(1), out.sets);
+    }
+
+    void testSubmissionsTakeWaitingSetsUpToEach()
+    {
+        // While turn 0 is submitted, turns 1 to 5 (2 datagrams each) and turn 6 (5, larger than
+        // `each` by itself) wait; submissions then take them 4 datagrams at a time, turn 6 alone.
+        Submitted out;
+        out.gated = true;
+        Handed handed;
+        const Limits limits{{100, 1 << 20}, {256, 1 << 18}, std::chrono::microseconds(0), {4, 1 << 20}};
+        {
+            UdpSubmitStage stage(out.recorder(), limits);
+            OpenOnExit opener{out};
+            stage.hand(0, eventsOfTurn(0, 2), {2, 100});
+            CPPUNIT_ASSERT(out.waitForSets(1, deadline()));
+            std::thread hands([&] {
+                for (uint64_t turn = 1; turn <= 6; ++turn) {
+                    const size_t n = turn == 6 ? 5 : 2;
+                    stage.hand(turn, eventsOfTurn(turn, n), {n, 100});
+                    handed.one();
+                }
+            });
+            const bool allHanded = handed.waitFor(6, deadline());
+            out.open();
+            hands.join();
+            CPPUNIT_ASSERT(allHanded);
+        }
+        CPPUNIT_ASSERT(out.setDatagrams == std::vector<size_t>({2, 4, 4, 2, 5}));
+        std::vector<std::string> expected;
+        for (uint64_t turn = 0; turn <= 6; ++turn)
+            for (const Event& e : eventsOfTurn(turn, turn == 6 ? 5 : 2)) expected.push_back(e.id);
+        CPPUNIT_ASSERT(out.ids == expected);
+    }
+
+    void testBacklogKeepsTurnOrderInSmallSubmissions()
+    {
+        // Six threads hand 1 to 3 datagrams per turn, faster than submissions of at most 3 take
+        // them, so sets keep waiting behind taken ones (which the stage drops as it goes).
+        Submitted out;
+        std::vector<std::string> expected;
+        const Limits limits{{64, 1 << 20}, {256, 1 << 18}, std::chrono::microseconds(0), {3, 1 << 20}};
+        {
+            UdpSubmitStage stage(out.recorder(), limits);
+            uint64_t next = 0;
+            for (int round = 0; round < 100; ++round) {
+                std::vector<std::thread> threads;
+                for (uint64_t turn = next; turn < next + 6; ++turn)
+                    threads.emplace_back([&stage, turn] { stage.hand(turn, eventsOfTurn(turn, 1 + turn % 3), {1 + turn % 3, 100}); });
+                for (auto& t : threads) t.join();
+                for (uint64_t turn = next; turn < next + 6; ++turn)
+                    for (const Event& e : eventsOfTurn(turn, 1 + turn % 3)) expected.push_back(e.id);
+                next += 6;
+            }
+        }
+        CPPUNIT_ASSERT(out.ids == expected);
+        for (size_t datagrams : out.setDatagrams) CPPUNIT_ASSERT(datagrams >= 1 && datagrams <= 3);
+    }
+
+    void testListenerLimitsHoldASlowCommitsWorth()
+    {
+        // A durable commit can take 76 ms (see UdpListener.cpp): at 150,000 RC feed datagrams/s of
+        // about 500 bytes, 11,400 arrive meanwhile. With the commit held and the default memory
+        // budget, 8,000 of them in sets of 32 (the receiving threads' bursts) must be taken without
+        // blocking, as 4 MB of 500-byte datagrams; the kernel's buffer (208 KB by default) cannot
+        // hold them instead.
+        Submitted out;
+        out.gated = true;
+        Handed handed;
+        const size_t sets = 250, perSet = 32;
+        {
+            UdpSubmitStage stage(out.recorder(), UdpListener::submitLimits(std::chrono::microseconds(0), size_t(256) << 20));
+            OpenOnExit opener{out};
+            stage.hand(0, eventsOfTurn(0, 1), {1, 500});
+            CPPUNIT_ASSERT(out.waitForSets(1, deadline()));
+            std::thread hands([&] {
+                for (uint64_t turn = 1; turn <= sets; ++turn) {
+                    stage.hand(turn, eventsOfTurn(turn, perSet), {perSet, perSet * 500});
+                    handed.one();
+                }
+            });
+            const bool allHanded = handed.waitFor(sets, deadline());
+            out.open();
+            hands.join();
+            CPPUNIT_ASSERT_MESSAGE("hand() blocked before 8,000 datagrams waited", allHanded);
+        }
+        // ... and are submitted 1,024 at a time, as the set a thread gathers at most: a commit's
+        // events stay within the spool's cache.
+        std::vector<size_t> expected(1, 1);
+        for (size_t left = sets * perSet; left > 0; left -= std::min<size_t>(left, 1024))
+            expected.push_back(std::min<size_t>(left, 1024));
+        CPPUNIT_ASSERT(out.setDatagrams == expected);
+        CPPUNIT_ASSERT_EQUAL(size_t(1 + sets * perSet), out.ids.size());
+    }
+
+    void testListenerWaitingBytesFollowTheMemoryBudget()
+    {
+        // A 32nd of the budget, between 1 and 8 MB: what waits stays a small part of a small budget.
+        auto waitingBytes = [](size_t budget) {
+            return UdpListener::submitLimits(std::chrono::microseconds(0), budget).most.bytes;
+        };
+        CPPUNIT_ASSERT_EQUAL(size_t(1) << 20, waitingBytes(size_t(1) << 20));
+        CPPUNIT_ASSERT_EQUAL(size_t(2) << 20, waitingBytes(size_t(64) << 20));
+        CPPUNIT_ASSERT_EQUAL(size_t(8) << 20, waitingBytes(size_t(256) << 20));
+        CPPUNIT_ASSERT_EQUAL(size_t(8) << 20, waitingBytes(size_t(1) << 40));
+        const auto limits = UdpListener::submitLimits(std::chrono::microseconds(1500), size_t(256) << 20);
+        CPPUNIT_ASSERT_EQUAL(size_t(8192), limits.most.datagrams);
+        CPPUNIT_ASSERT_EQUAL(1500LL, static_cast<long long>(limits.linger.count()));
     }
 
     void testSetsHandedDuringASubmissionJoinTheWaitingSet()
