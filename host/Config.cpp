@@ -509,7 +509,7 @@ Settings Config::load(const std::string& mainFile, std::vector<ConfigProblem>& p
     // A negative value arrives wrapped to a huge size, hence the upper bound.
     if (s.dispatch.memoryBudgetBytes < (size_t(1) << 20) || s.dispatch.memoryBudgetBytes > (size_t(1) << 50))
         problems.push_back({fileOf("eventbusd.memory_budget_bytes"), "eventbusd.memory_budget_bytes",
-                            "must be at least 1048576 (1 MB)"});
+                            "must be 1048576..1125899906842624 (1 MB to 1 PB)"});
     if (s.spool.mode != "durable" && s.spool.mode != "memory")
         problems.push_back({fileOf("spool.mode"), "spool.mode", "must be durable or memory"});
     if (s.spool.fsync != "always" && s.spool.fsync != "interval")

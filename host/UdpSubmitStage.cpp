@@ -73,10 +73,13 @@ void UdpSubmitStage::hand(uint64_t turn, std::vector<Event>&& events, const Size
     } catch (const std::bad_alloc&) {
         // No memory to join or queue behind the waiting sets: this set goes alone once they are
         // taken (placing it then allocates nothing), so the turn is passed on whatever happens.
+        // `_full` each time, so that none of them lingers while every listener waits for this turn.
         join = false;
-        _full = true;
-        _changed.notify_all();
-        _changed.wait(lock, [this] { return !waiting(); });
+        while (waiting()) {
+            _full = true;
+            _changed.notify_all();
+            _changed.wait(lock);
+        }
         _sets.clear();
         _first = 0;
     }
@@ -104,27 +107,16 @@ void UdpSubmitStage::run()
         _changed.wait(lock, [this] { return waiting() || _done; });
         if (!waiting())
             return;
-        // Sets left behind by the last submission have waited through it: their deadline (the
-        // first taken set's) has passed, so they do not linger again.
+        // Sets left behind by the last submission linger at most until the first taken set's
+        // deadline, which has passed unless that set went early (reaching `enough`, or `_full`).
         if (_limits.linger.count() > 0)
             _changed.wait_until(lock, _waitingSince + _limits.linger, [this] {
                 return _done || _full || _size.datagrams >= _limits.enough.datagrams ||
                        _size.bytes >= _limits.enough.bytes;
             });
+        // One set per submission: hand() already joined sets up to `each`, so two waiting sets
+        // together are always larger.
         Set taken = std::move(_sets[_first++]);
-        while (waiting() && within(taken.size, _sets[_first].size, _limits.each)) {
-            Set& next = _sets[_first];
-            try {
-                taken.events.reserve(taken.events.size() + next.events.size());
-            } catch (const std::bad_alloc&) {
-                break; // the rest goes in the next submission
-            }
-            for (Event& event : next.events)
-                taken.events.push_back(std::move(event));
-            taken.size.datagrams += next.size.datagrams;
-            taken.size.bytes += next.size.bytes;
-            ++_first;
-        }
         _size.datagrams -= taken.size.datagrams;
         _size.bytes -= taken.size.bytes;
         // Under a steady backlog sets never stop waiting, so the taken ones are dropped here as

@@ -20,13 +20,14 @@ namespace eventbus {
 /// their turns, which the receiving threads draw as they receive: however the decoding threads
 /// overtake each other, the dispatcher sees datagrams in arrival order.
 ///
-/// Sets handed while others wait join them. A steady feed is received in sets of a few dozen
-/// datagrams (whatever arrived since the last turn at the socket), and a durable commit per such
-/// set costs more than the events in it: so waiting sets smaller than `enough` together also wait
-/// up to `linger`, counted from the first one's hand-over, for more to join them (less when a set
-/// that cannot join comes). They are submitted together up to `each` (a larger set goes alone), so
-/// a commit stays small enough for the spool's cache however much waits. hand() blocks only while
-/// the waiting sets would grow past `most`, which bounds what is held.
+/// A set handed while others wait joins the last of them up to `each`, or else waits behind it;
+/// each waiting set is one submission, so a commit stays small enough for the spool's cache
+/// however much waits. A steady feed is received in sets of a few dozen datagrams (whatever
+/// arrived since the last turn at the socket), and a durable commit per such set costs more than
+/// the events in it: so waiting sets smaller than `enough` together also wait up to `linger`,
+/// counted from the first one's hand-over, for more to join them (less when a set comes that
+/// cannot wait with them). hand() blocks only while the waiting sets would grow past `most`,
+/// which bounds what is held.
 class UdpSubmitStage {
 public:
     /// submit(events, datagrams) runs on the stage's thread, one set at a time; it must not throw.
@@ -41,11 +42,11 @@ public:
         Size most;                          ///< the waiting sets take no set that would pass either
         Size enough;                        ///< waiting sets reaching either are submitted without lingering
         std::chrono::microseconds linger{0}; ///< zero: a set is submitted as soon as the stage is free
-        Size each{SIZE_MAX, SIZE_MAX};      ///< one submission takes waiting sets up to both
+        Size each{SIZE_MAX, SIZE_MAX};      ///< sets join into one submission up to both
     };
 
     UdpSubmitStage(Submit submit, const Limits& limits);
-    /// Submits the set still waiting, then stops.
+    /// Submits the sets still waiting, then stops.
     ~UdpSubmitStage();
     UdpSubmitStage(const UdpSubmitStage&) = delete;
     UdpSubmitStage& operator=(const UdpSubmitStage&) = delete;
@@ -78,8 +79,8 @@ private:
     std::chrono::steady_clock::time_point _waitingSince;
     uint64_t _nextTurn = 0;
     bool _submitting = false;
-    /// A hand-over waits because its set would take the waiting one past `most`: the waiting set
-    /// stops lingering, so the submit thread is not left idle while the hand-over waits.
+    /// A hand-over waits because its set would take the waiting ones past `most`: they stop
+    /// lingering, so the submit thread is not left idle while the hand-over waits.
     bool _full = false;
     bool _done = false;
     std::thread _thread; ///< last: starts once everything above is set up

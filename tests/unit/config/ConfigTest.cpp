@@ -129,7 +129,7 @@ public:
               f.main + ":ingress.http.listen: not host:port: 'nowhere'",
               f.main + ":ingress.udp.threads: must be between 1 and 64",
               f.main + ":ingress.udp.linger_us: must be between 0 and 100000",
-              f.main + ":eventbusd.memory_budget_bytes: must be at least 1048576 (1 MB)",
+              f.main + ":eventbusd.memory_budget_bytes: must be 1048576..1125899906842624 (1 MB to 1 PB)",
               f.main + ":jobrunner.secret: required when jobrunner.enabled = true"})
             CPPUNIT_ASSERT_MESSAGE(text, text.find(expected) != std::string::npos);
 
@@ -139,6 +139,11 @@ public:
         Config::load(f.main, problems);
         CPPUNIT_ASSERT_EQUAL(size_t(1), problems.size());
         CPPUNIT_ASSERT_EQUAL(std::string("eventbusd.memory_budget_bytes"), problems[0].key);
+        test::writeFile(f.main, "service.a.url = file:x.jsonl\neventbusd.memory_budget_bytes = 1048576\n");
+        problems.clear();
+        Settings s = Config::load(f.main, problems);
+        CPPUNIT_ASSERT_MESSAGE(all(problems), problems.empty());
+        CPPUNIT_ASSERT_EQUAL(size_t(1048576), s.dispatch.memoryBudgetBytes);
     }
 
     void testDataPathsResolveAgainstStateDir()
