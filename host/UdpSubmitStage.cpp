@@ -56,10 +56,6 @@ void UdpSubmitStage::hand(uint64_t turn, std::vector<Event>&& events, const Size
         }
         _changed.wait(lock);
     }
-    if (!waiting()) {
-        _sets.clear(); // keeps its room
-        _first = 0;
-    }
     bool join = waiting() && within(_sets.back().size, size, _limits.each);
     try {
         if (join) {
@@ -72,16 +68,15 @@ void UdpSubmitStage::hand(uint64_t turn, std::vector<Event>&& events, const Size
         }
     } catch (const std::bad_alloc&) {
         // No memory to join or queue behind the waiting sets: this set goes alone once they are
-        // taken (placing it then allocates nothing), so the turn is passed on whatever happens.
-        // `_full` each time, so that none of them lingers while every listener waits for this turn.
+        // taken (run() then leaves _sets empty with its room, so placing it allocates nothing),
+        // and the turn is passed on whatever happens. `_full` each time, so that none of them
+        // lingers while every listener waits for this turn.
         join = false;
         while (waiting()) {
             _full = true;
             _changed.notify_all();
             _changed.wait(lock);
         }
-        _sets.clear();
-        _first = 0;
     }
     if (join) {
         Set& last = _sets.back();
@@ -119,8 +114,9 @@ void UdpSubmitStage::run()
         Set taken = std::move(_sets[_first++]);
         _size.datagrams -= taken.size.datagrams;
         _size.bytes -= taken.size.bytes;
-        // Under a steady backlog sets never stop waiting, so the taken ones are dropped here as
-        // well, keeping the vector within twice the waiting sets (erasing allocates nothing).
+        // Taken sets are dropped once they are half the vector, which keeps it within twice the
+        // waiting sets under a steady backlog and empty (with its room) when none waits; erasing
+        // allocates nothing.
         if (_first * 2 >= _sets.size()) {
             _sets.erase(_sets.begin(), _sets.begin() + static_cast<std::ptrdiff_t>(_first));
             _first = 0;

@@ -71,8 +71,8 @@ private:
     };
     bool waiting() const { return _first < _sets.size(); }
     /// The waiting sets are _sets[_first...], in turn order; taken ones before them (moved from)
-    /// are dropped now and then. The vector keeps its room: a set can always be placed once it is
-    /// empty.
+    /// are dropped by run(), which leaves the vector empty when none waits. It keeps its room, so a
+    /// set can always be placed in an empty one.
     std::vector<Set> _sets;
     size_t _first = 0;
     Size _size; ///< of the waiting sets together
