@@ -1,5 +1,6 @@
 #include "TestEnv.h"
 
+#include <Poco/Exception.h>
 #include <Poco/File.h>
 #include <Poco/Net/DatagramSocket.h>
 #include <Poco/Net/HTTPClientSession.h>
@@ -13,6 +14,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <random>
 #include <sstream>
 #include <thread>
 
@@ -50,17 +52,37 @@ ScratchDir::~ScratchDir()
     }
 }
 
-uint16_t freeTcpPort()
+namespace {
+// Ports for daemons under test come from below Linux's ephemeral range (32768 up by default): a
+// port the kernel handed out as free (bind to port 0) is ephemeral, and between this check and the
+// daemon's bind the kernel may give it to any outgoing connection of a test running beside this
+// one as its local port; the daemon then fails to start. Below that range only another test's
+// pick can collide, and the random start and the bind check make that unlikely.
+template <typename Socket>
+uint16_t freePort()
 {
-    Poco::Net::ServerSocket s(Poco::Net::SocketAddress("127.0.0.1", 0));
+    thread_local std::mt19937 random(std::random_device{}());
+    std::uniform_int_distribution<int> pick(20000, 32000);
+    for (int attempt = 0; attempt < 200; ++attempt) {
+        const auto port = static_cast<uint16_t>(pick(random));
+        try {
+            // Without SO_REUSEADDR/SO_REUSEPORT, which Poco's binding constructors set: with them
+            // the check passes on a port a daemon of another test listens on with SO_REUSEPORT.
+            Socket s;
+            s.bind(Poco::Net::SocketAddress("127.0.0.1", port), false, false);
+            return port;
+        } catch (const Poco::Exception&) {
+        }
+    }
+    Socket s;
+    s.bind(Poco::Net::SocketAddress("127.0.0.1", 0), false, false);
     return s.address().port();
 }
+} // namespace
 
-uint16_t freeUdpPort()
-{
-    Poco::Net::DatagramSocket s(Poco::Net::SocketAddress("127.0.0.1", 0));
-    return s.address().port();
-}
+uint16_t freeTcpPort() { return freePort<Poco::Net::ServerSocket>(); }
+
+uint16_t freeUdpPort() { return freePort<Poco::Net::DatagramSocket>(); }
 
 bool waitUntil(const std::function<bool()>& condition, std::chrono::milliseconds timeout)
 {
