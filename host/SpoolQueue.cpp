@@ -259,6 +259,11 @@ void SpoolQueue::open()
     // Debian builds SQLite with secure_delete on, which zeroes every deleted segment through the
     // WAL: twice the bytes written for nothing a spool needs. FAST still clears what costs no I/O.
     _writer->exec("PRAGMA secure_delete=FAST");
+    // Deleting a settled segment walks its chain of overflow pages, reading each one; with
+    // SQLite's default 2 MB of pages (about 25 ms of a 150,000 events/s feed) they had left the
+    // cache by the time their events were delivered, so each delete read them back from the
+    // WAL or the file: 8 MB keeps them (filled only as the spool is used; idle RSS unchanged).
+    _writer->exec("PRAGMA cache_size=-8192");
     _writes = std::make_unique<WriterStatements>(_writer->handle());
     replay();
     _reader = std::make_unique<SpoolDatabase>(_path, _service, false);

@@ -80,6 +80,7 @@ class BenchSmokeTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(testLoadgenRcFeedSendsOneEventPerDatagram);
     CPPUNIT_TEST(testRunBenchSmokeProducesFigures);
     CPPUNIT_TEST(testDecodeTimesTheLoadgenBodies);
+    CPPUNIT_TEST(testSpoolCycleAcknowledgesEveryEvent);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -202,6 +203,17 @@ public:
         }
         std::string out;
         CPPUNIT_ASSERT_EQUAL_MESSAGE(out, 2, test::runCommand(test::buildDir() + "/bin/eventbus-decode purge", &out));
+    }
+
+    void testSpoolCycleAcknowledgesEveryEvent()
+    {
+        std::string out;
+        // 5 appends of 100, each taken 2 appends later; the tool fails unless all 500 come back.
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(out, 0, test::runCommand(test::buildDir() + "/bin/eventbus-spool-cycle 5 100 2", &out));
+        Poco::JSON::Object::Ptr figures = parseObject(out);
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(out, 500, figures->getValue<int>("events"));
+        CPPUNIT_ASSERT_MESSAGE(out, figures->getValue<double>("cpu_us_per_event") > 0);
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(out, 2, test::runCommand(test::buildDir() + "/bin/eventbus-spool-cycle 0", &out));
     }
 };
 
