@@ -15,6 +15,7 @@
 #include <Poco/File.h>
 #include <cppunit/extensions/HelperMacros.h>
 #include <sqlite3.h>
+#include <xxhash.h> // the library's portable XXH3, without the run-time dispatch the spool uses
 
 // Sanitizer runtimes keep freed memory in quarantine and add shadow memory, so RSS bounds only
 // hold in a normal build.
@@ -194,6 +195,7 @@ class SqliteSpoolTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(testRequeueVerifiesEachLetterAndSkipsThoseWithoutEvent);
     CPPUNIT_TEST(testEventLargerThanARecordIsRefusedAlone);
     CPPUNIT_TEST(testLargeEventsSplitAnAppendIntoSegmentsBySize);
+    CPPUNIT_TEST(testRecordChecksumIsPortableXxh3);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -1118,6 +1120,23 @@ public:
         CPPUNIT_ASSERT(spool->append(routed({event("small")})));
         CPPUNIT_ASSERT_EQUAL(std::string("small"), idsOf(takeAll(*spool)));
         CPPUNIT_ASSERT_EQUAL(0.0, _metrics.value("eventbus_spool_write_errors_total", {{"event_service_name", SERVICE}}));
+    }
+
+    /// Records are summed with libxxhash's run-time dispatcher (AVX2 where the CPU has it); a
+    /// file must stay readable on a CPU without it, so the sums must be the portable XXH3's.
+    /// Sizes on both sides of XXH3's 240-byte switch to its vectorised loop.
+    void testRecordChecksumIsPortableXxh3()
+    {
+        for (size_t padding : {10, 200, 600, 5000}) {
+            SpoolRecords records;
+            records.add(event("sum", padding));
+            SpoolRecords::Cursor cursor(records.blob().data(), records.blob().size());
+            CPPUNIT_ASSERT(cursor.next());
+            const size_t summedFrom = 12; // after the record's size and checksum
+            const uint64_t portable = XXH3_64bits(records.blob().data() + summedFrom, records.blob().size() - summedFrom);
+            CPPUNIT_ASSERT_EQUAL(portable, cursor.storedChecksum());
+            CPPUNIT_ASSERT(cursor.intact());
+        }
     }
 
     void testLargeEventsSplitAnAppendIntoSegmentsBySize()
