@@ -1,12 +1,6 @@
 #include "SpoolRecords.h"
 
 #include <xxhash.h>
-// XXH3_64bits becomes libxxhash's dispatcher, which picks the CPU's widest vectors at run time
-// (AVX2 where there is one: twice as fast on a 640-byte record as the library's SSE2 default).
-// The hash is the same at every width, so spool files written either way stay readable.
-#if defined(__x86_64__) || defined(__i386__)
-#include <xxh_x86dispatch.h>
-#endif
 
 #include <algorithm>
 #include <cstring>

@@ -15,7 +15,7 @@
 #include <Poco/File.h>
 #include <cppunit/extensions/HelperMacros.h>
 #include <sqlite3.h>
-#include <xxhash.h> // the library's portable XXH3, without the run-time dispatch the spool uses
+#include <xxhash.h>
 
 // Sanitizer runtimes keep freed memory in quarantine and add shadow memory, so RSS bounds only
 // hold in a normal build.
@@ -195,7 +195,7 @@ class SqliteSpoolTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(testRequeueVerifiesEachLetterAndSkipsThoseWithoutEvent);
     CPPUNIT_TEST(testEventLargerThanARecordIsRefusedAlone);
     CPPUNIT_TEST(testLargeEventsSplitAnAppendIntoSegmentsBySize);
-    CPPUNIT_TEST(testRecordChecksumIsPortableXxh3);
+    CPPUNIT_TEST(testRecordChecksumIsXxh3OfTheRecord);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -1122,10 +1122,10 @@ public:
         CPPUNIT_ASSERT_EQUAL(0.0, _metrics.value("eventbus_spool_write_errors_total", {{"event_service_name", SERVICE}}));
     }
 
-    /// Records are summed with libxxhash's run-time dispatcher (AVX2 where the CPU has it); a
-    /// file must stay readable on a CPU without it, so the sums must be the portable XXH3's.
-    /// Sizes on both sides of XXH3's 240-byte switch to its vectorised loop.
-    void testRecordChecksumIsPortableXxh3()
+    /// The on-disk format: a record's checksum is XXH3-64 (seed 0) of the record past its size and
+    /// checksum, whatever code computes it, or files written by one build are quarantined by the
+    /// next. Sizes on both sides of XXH3's 240-byte switch to its vectorised loop.
+    void testRecordChecksumIsXxh3OfTheRecord()
     {
         for (size_t padding : {10, 200, 600, 5000}) {
             SpoolRecords records;
@@ -1133,8 +1133,8 @@ public:
             SpoolRecords::Cursor cursor(records.blob().data(), records.blob().size());
             CPPUNIT_ASSERT(cursor.next());
             const size_t summedFrom = 12; // after the record's size and checksum
-            const uint64_t portable = XXH3_64bits(records.blob().data() + summedFrom, records.blob().size() - summedFrom);
-            CPPUNIT_ASSERT_EQUAL(portable, cursor.storedChecksum());
+            const uint64_t expected = XXH3_64bits(records.blob().data() + summedFrom, records.blob().size() - summedFrom);
+            CPPUNIT_ASSERT_EQUAL(expected, cursor.storedChecksum());
             CPPUNIT_ASSERT(cursor.intact());
         }
     }
