@@ -14,7 +14,10 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <mutex>
 #include <random>
+#include <set>
+#include <stdexcept>
 #include <sstream>
 #include <thread>
 
@@ -57,26 +60,31 @@ namespace {
 // port the kernel handed out as free (bind to port 0) is ephemeral, and between this check and the
 // daemon's bind the kernel may give it to any outgoing connection of a test running beside this
 // one as its local port; the daemon then fails to start. Below that range only another test's
-// pick can collide, and the random start and the bind check make that unlikely.
+// pick can collide: the random start and the bind check make that unlikely, and a port is never
+// handed out twice by one test process.
 template <typename Socket>
 uint16_t freePort()
 {
-    thread_local std::mt19937 random(std::random_device{}());
+    static std::mutex mutex;
+    static std::set<uint16_t> handedOut;
+    static std::mt19937 random(std::random_device{}());
+    std::lock_guard<std::mutex> lock(mutex);
     std::uniform_int_distribution<int> pick(20000, 32000);
     for (int attempt = 0; attempt < 200; ++attempt) {
         const auto port = static_cast<uint16_t>(pick(random));
+        if (handedOut.count(port))
+            continue;
         try {
-            // Without SO_REUSEADDR/SO_REUSEPORT, which Poco's binding constructors set: with them
-            // the check passes on a port a daemon of another test listens on with SO_REUSEPORT.
+            // Without SO_REUSEADDR (which Poco's binding ServerSocket constructor sets): with it
+            // the check passes on a port whose last connection is still in TIME_WAIT.
             Socket s;
             s.bind(Poco::Net::SocketAddress("127.0.0.1", port), false, false);
+            handedOut.insert(port);
             return port;
         } catch (const Poco::Exception&) {
         }
     }
-    Socket s;
-    s.bind(Poco::Net::SocketAddress("127.0.0.1", 0), false, false);
-    return s.address().port();
+    throw std::runtime_error("no free loopback port in 20000-32000 after 200 tries");
 }
 } // namespace
 
