@@ -262,7 +262,8 @@ void SpoolQueue::open()
     // Deleting a settled segment walks its chain of overflow pages, reading each one; with
     // SQLite's default 2 MB of pages (about 25 ms of a 150,000 events/s feed) they had left the
     // cache by the time their events were delivered, so each delete read them back from the
-    // WAL or the file: 8 MB keeps them (filled only as the spool is used; idle RSS unchanged).
+    // WAL or the file: 8 MB keeps them. SQLite fills it as the spool is used and keeps it, outside
+    // eventbusd.memory_budget_bytes (a fresh daemon's idle RSS is unchanged).
     _writer->exec("PRAGMA cache_size=-8192");
     _writes = std::make_unique<WriterStatements>(_writer->handle());
     replay();

@@ -40,7 +40,7 @@ std::string daemonPath() { return buildDir() + "/bin/eventbusd"; }
 
 ScratchDir::ScratchDir(const std::string& tag)
 {
-    std::string templ = "/tmp/" + tag + "-XXXXXX";
+    std::string templ = env("TMPDIR", "/tmp") + "/" + tag + "-XXXXXX";
     std::vector<char> buf(templ.begin(), templ.end());
     buf.push_back('\0');
     if (!::mkdtemp(buf.data())) throw std::runtime_error("mkdtemp failed");

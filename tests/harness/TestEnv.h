@@ -18,7 +18,7 @@ std::string sharedDir();  ///< EVENTBUS_SHARED_DIR (may not exist)
 bool haveShared();        ///< the shared specs, schemas and validator are present
 std::string daemonPath(); ///< build/bin/eventbusd
 
-/// A fresh folder under /tmp, removed (recursively) by the destructor.
+/// A fresh folder under $TMPDIR (else /tmp), removed (recursively) by the destructor.
 class ScratchDir {
 public:
     explicit ScratchDir(const std::string& tag = "eventbus-test");

@@ -13,19 +13,15 @@
 #include "MetricsRegistry.h"
 #include "SqliteSpool.h"
 #include "SpoolSettings.h"
-
-#include <Poco/File.h>
+#include "TestEnv.h"
 
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
-#include <exception>
 #include <ctime>
+#include <exception>
 #include <string>
 #include <vector>
-
-#include <stdlib.h>
-#include <unistd.h>
 
 namespace {
 
@@ -64,26 +60,10 @@ int run(int argc, char** argv) {
         std::fprintf(stderr, "usage: eventbus-spool-cycle [ROUNDS] [GROUP] [LAG]\n");
         return 2;
     }
-    const char* tmp = std::getenv("TMPDIR");
-    std::string templ = std::string(tmp && *tmp ? tmp : "/tmp") + "/eventbus-spool-cycle-XXXXXX";
-    std::vector<char> dir(templ.begin(), templ.end());
-    dir.push_back('\0');
-    if (!::mkdtemp(dir.data())) {
-        std::perror("mkdtemp");
-        return 1;
-    }
-    struct Scratch {
-        std::string path;
-        ~Scratch() {
-            try {
-                Poco::File(path).remove(true);
-            } catch (...) {
-            }
-        }
-    } scratch{dir.data()};
+    const eventbus::test::ScratchDir dir("eventbus-spool-cycle");
     const std::string service = "eventgate";
     eventbus::SpoolSettings settings;
-    settings.dir = dir.data();
+    settings.dir = dir.path();
     eventbus::MetricsRegistry metrics;
     uint64_t appended = 0, acked = 0;
     const double cpuStart = cpuSeconds();
